@@ -1,0 +1,1 @@
+"""Pure-Python gateway clients: requests + stdlib, no torch, no ComfyUI."""

@@ -1,0 +1,123 @@
+"""Where keys and base URLs come from: the environment first, then the keys file.
+Never from the workflow."""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import GatewayError, register_secret
+from .gateways import GATEWAYS, Gateway
+
+SANDBOX_VAR = "MODEL_GATEWAY_SANDBOX"
+KEYS_FILE_VAR = "MODEL_GATEWAY_KEYS_FILE"
+SANDBOX_KEY = "sandbox-key"
+
+
+def sandbox_enabled() -> bool:
+    return os.environ.get(SANDBOX_VAR, "").strip().lower() in ("1", "true", "yes", "on")
+
+
+@dataclass(frozen=True)
+class Access:
+    """Everything needed to call one endpoint of one gateway."""
+    gateway: Gateway
+    base_url: str
+    scheme: str | None
+    source: str  # "environment", "keys file" or "sandbox"
+    key: str = field(repr=False)
+
+    @property
+    def sandbox(self) -> bool:
+        return self.source == "sandbox"
+
+    def auth_headers(self) -> dict[str, str]:
+        value = f"{self.scheme} {self.key}" if self.scheme else self.key
+        return {"Authorization": value}
+
+    def url(self, path: str) -> str:
+        if path.startswith(("http://", "https://")):
+            return path
+        return self.base_url.rstrip("/") + "/" + path.lstrip("/")
+
+
+class KeyStore:
+    """Reads settings from the environment, then from a JSON file of the same names
+    (e.g. {"SEACLOUD_API_KEY": "..."}), which is written with mode 0600."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+
+    def read_file(self) -> dict[str, str]:
+        try:
+            text = self.path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return {}
+        try:
+            data = json.loads(text)
+        except ValueError as exc:
+            raise ValueError(f"The keys file {self.path} is not valid JSON ({exc.msg}, line "
+                             f"{exc.lineno}). Fix or delete it.") from None
+        if not isinstance(data, dict):
+            raise ValueError(f"The keys file {self.path} must hold a JSON object of names to values.")
+        return {str(k): str(v) for k, v in data.items() if v not in (None, "")}
+
+    def write_file(self, updates: dict[str, str | None]) -> None:
+        """Set (or, with None/empty, remove) names in the keys file, atomically, mode 0600."""
+        data = self.read_file()
+        for name, value in updates.items():
+            if value:
+                data[name] = value
+            else:
+                data.pop(name, None)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".keys-")
+        try:
+            os.fchmod(fd, 0o600)
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                json.dump(data, handle, indent=2)
+            os.replace(tmp, self.path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    def setting(self, name: str) -> tuple[str | None, str | None]:
+        """(value, where it came from) for one setting name."""
+        value = os.environ.get(name, "").strip()
+        if value:
+            return value, "environment"
+        value = self.read_file().get(name, "").strip()
+        if value:
+            return value, "keys file"
+        return None, None
+
+    def access(self, gateway_id: str, role: str = "main") -> Access:
+        gateway = GATEWAYS[gateway_id]
+        endpoint = gateway.endpoint(role)
+        if sandbox_enabled():
+            from . import sandbox
+            return Access(gateway, sandbox.base_url(gateway_id, role), endpoint.scheme,
+                          "sandbox", SANDBOX_KEY)
+        key, source = self.setting(gateway.key_var)
+        if not key:
+            raise GatewayError(
+                gateway.title, f"no API key is set ({gateway.key_var})",
+                hint=(f"Set the environment variable {gateway.key_var}, or add it to the keys file "
+                      f"{self.path} (or set {SANDBOX_VAR}=1 to try the pack against its built-in "
+                      f"sandbox)."))
+        register_secret(key)
+        base, _ = self.setting(endpoint.url_var)
+        base = base or endpoint.default_url
+        if "{env_id}" in base:
+            base = base.replace("{env_id}", self._required(gateway, "CLOUDBASE_ENV_ID"))
+        return Access(gateway, base, endpoint.scheme, source, key)
+
+    def _required(self, gateway: Gateway, name: str) -> str:
+        value, _ = self.setting(name)
+        if not value:
+            raise GatewayError(gateway.title, f"{name} is not set",
+                               hint=f"Set the environment variable {name}, or add it to the keys "
+                                    f"file {self.path}.")
+        return value

@@ -1,0 +1,211 @@
+"""Chat on the emulator: OpenAI Chat Completions (SeaCloud, CloudBase, OpenComputing flavours),
+Anthropic Messages and OpenAI Responses, plain and streamed, with each gateway's refusals."""
+from __future__ import annotations
+
+import json
+import time
+
+from .server import Recorded, Reply, route
+
+TITLES = {"seacloud": "SeaCloud", "cloudbase": "CloudBase", "opencomputing": "OpenComputing"}
+CLOUDBASE_FIELDS = {"model", "messages", "stream", "temperature", "top_p", "max_tokens"}
+CLOUDBASE_TEXT_ONLY = {"hy3-preview"}
+
+
+def compose(gateway: str, model: str, prompt: str, images: int, turns: int) -> str:
+    """The sandbox's answer: says where it comes from and what it received, and reads as a
+    usable image prompt for the rest of a graph."""
+    seen = f" I see {images} image{'s' if images != 1 else ''}." if images else ""
+    turn = f" (turn {turns})" if turns > 1 else ""
+    return (f"[sandbox {TITLES[gateway]} {model}]{turn}{seen} A cinematic, detailed scene of "
+            f"{prompt.strip()}, soft golden light, shallow depth of field.")
+
+
+def _words(text: str) -> list[str]:
+    pieces = text.split(" ")
+    return [p + (" " if i < len(pieces) - 1 else "") for i, p in enumerate(pieces)]
+
+
+def _tokens(text: str) -> int:
+    return max(1, len(text.split()))
+
+
+def _parts(content) -> tuple[str, list]:
+    """(text, image parts) of one message's content, in any of the three protocols."""
+    if isinstance(content, str):
+        return content, []
+    texts, images = [], []
+    for part in content or []:
+        kind = part.get("type")
+        if kind in ("text", "input_text"):
+            texts.append(part.get("text", ""))
+        elif kind in ("image_url", "input_image", "image"):
+            images.append(part)
+    return " ".join(texts), images
+
+
+def _bad_image(part) -> bool:
+    if part.get("type") == "image":
+        source = part.get("source") or {}
+        return source.get("type") != "base64" or not source.get("data")
+    url = part.get("image_url")
+    url = url.get("url") if isinstance(url, dict) else url
+    return not (isinstance(url, str) and url.startswith("data:image/") and ";base64," in url)
+
+
+# -- OpenAI Chat Completions ---------------------------------------------------------------
+
+def _openai_refusal(gateway: str, status: int, code: str, message: str) -> Reply:
+    if gateway == "cloudbase":
+        return Reply(status, json={"code": code, "message": message})
+    if gateway == "opencomputing":
+        return Reply(status, json={"error": message})
+    return Reply(status, json={"error": {"message": message, "type": "invalid_request_error",
+                                         "param": None, "code": code}})
+
+
+def chat_completions(gateway: str):
+    def handle(emulator, request: Recorded) -> Reply:
+        body = request.json
+        if not isinstance(body, dict) or not body.get("model") or not body.get("messages"):
+            return _openai_refusal(gateway, 400, "AI_MODEL_PARAM_REQUIRED",
+                                   "Missing required parameter: model and messages")
+        if gateway == "opencomputing" and not body.get("prompt"):
+            return _openai_refusal(gateway, 400, "missing_parameter",
+                                   "Missing required parameter: prompt")
+        if gateway == "cloudbase" and set(body) - CLOUDBASE_FIELDS:
+            unknown = ", ".join(sorted(set(body) - CLOUDBASE_FIELDS))
+            return _openai_refusal(gateway, 400, "AI_MODEL_PARAM_INVALID",
+                                   f"unknown parameter: {unknown}")
+        users = [m for m in body["messages"] if m.get("role") == "user"]
+        prompt, images = _parts(users[-1]["content"]) if users else ("", [])
+        if any(_bad_image(p) for p in images):
+            return _openai_refusal(gateway, 400, "AI_MODEL_PARAM_INVALID", "invalid image_url")
+        model = body["model"]
+        if images and gateway == "cloudbase" and model in CLOUDBASE_TEXT_ONLY:
+            return _openai_refusal(gateway, 400, "AI_MODEL_NOT_SUPPORTED",
+                                   f"model {model} does not support image input")
+        text = compose(gateway, model, prompt, len(images), len(users))
+        usage = {"prompt_tokens": _tokens(prompt), "completion_tokens": _tokens(text)}
+        usage["total_tokens"] = usage["prompt_tokens"] + usage["completion_tokens"]
+        reply_id = f"chatcmpl-emu{len(emulator.requests)}"
+        if body.get("stream"):
+            return Reply(events=_openai_events(gateway, body, reply_id, model, text, usage),
+                         event_delay=emulator.stream_delay)
+        payload = {"id": reply_id, "object": "chat.completion", "created": int(time.time()),
+                   "model": model, "usage": usage,
+                   "choices": [{"index": 0, "finish_reason": "stop",
+                                "message": {"role": "assistant", "content": text}}]}
+        if gateway == "opencomputing":
+            payload.update(content=text, reasoning_content=None, finish="1",
+                           llmusageid="emu-usage-1")
+        return Reply(json=payload)
+    return handle
+
+
+def _openai_events(gateway, body, reply_id, model, text, usage):
+    extra = ({"reasoning_content": None, "finish": "0", "llmusageid": "emu-usage-1"}
+             if gateway == "opencomputing" else {})
+    for piece in _words(text):
+        chunk = {"id": reply_id, "object": "chat.completion.chunk", "model": model,
+                 "choices": [{"index": 0, "delta": {"content": piece}}]}
+        if gateway == "opencomputing":
+            chunk.update(extra, content=piece)
+        yield None, json.dumps(chunk, ensure_ascii=False)
+    yield None, json.dumps({"id": reply_id, "model": model, "choices": [
+        {"index": 0, "delta": {}, "finish_reason": "stop"}], **extra})
+    if gateway == "opencomputing" or (body.get("stream_options") or {}).get("include_usage"):
+        final = {"id": reply_id, "model": model, "choices": [], "usage": usage}
+        if gateway == "opencomputing":
+            final.update(finish="1", llmusageid="emu-usage-1")
+        yield None, json.dumps(final)
+    yield None, "[DONE]"
+
+
+# -- Anthropic Messages --------------------------------------------------------------------
+
+def anthropic_messages(emulator, request: Recorded) -> Reply:
+    body = request.json
+    if not isinstance(body, dict) or "max_tokens" not in body or not body.get("messages"):
+        return Reply(400, json={"type": "error", "error": {
+            "type": "invalid_request_error", "message": "max_tokens: Field required"}})
+    users = [m for m in body["messages"] if m.get("role") == "user"]
+    prompt, images = _parts(users[-1]["content"])
+    if any(_bad_image(p) for p in images):
+        return Reply(400, json={"type": "error", "error": {
+            "type": "invalid_request_error", "message": "image source must be base64"}})
+    model = body.get("model", "")
+    text = compose("seacloud", model, prompt, len(images), len(users))
+    usage = {"input_tokens": _tokens(prompt), "output_tokens": _tokens(text)}
+    if body.get("stream"):
+        return Reply(events=_anthropic_events(model, text, usage),
+                     event_delay=emulator.stream_delay)
+    return Reply(json={"id": "msg_emu", "type": "message", "role": "assistant", "model": model,
+                       "content": [{"type": "text", "text": text}], "stop_reason": "end_turn",
+                       "usage": usage})
+
+
+def _anthropic_events(model, text, usage):
+    def event(name, data):
+        return name, json.dumps({"type": name, **data})
+    yield event("message_start", {"message": {"id": "msg_emu", "model": model, "content": [],
+                                              "usage": {"input_tokens": usage["input_tokens"],
+                                                        "output_tokens": 1}}})
+    yield event("content_block_start", {"index": 0, "content_block": {"type": "text", "text": ""}})
+    for piece in _words(text):
+        yield event("content_block_delta", {"index": 0, "delta": {"type": "text_delta",
+                                                                  "text": piece}})
+    yield event("content_block_stop", {"index": 0})
+    yield event("message_delta", {"delta": {"stop_reason": "end_turn"},
+                                  "usage": {"output_tokens": usage["output_tokens"]}})
+    yield event("message_stop", {})
+
+
+# -- OpenAI Responses ----------------------------------------------------------------------
+
+def responses(emulator, request: Recorded) -> Reply:
+    body = request.json
+    if not isinstance(body, dict) or not body.get("input"):
+        return Reply(400, json={"error": {"message": "Missing required parameter: 'input'.",
+                                          "type": "invalid_request_error", "code": None}})
+    items = body["input"]
+    if isinstance(items, str):
+        items = [{"role": "user", "content": items}]
+    users = [i for i in items if i.get("role") == "user"]
+    prompt, images = _parts(users[-1]["content"])
+    if any(_bad_image(p) for p in images):
+        return Reply(400, json={"error": {"message": "Invalid image_url",
+                                          "type": "invalid_request_error", "code": None}})
+    model = body.get("model", "")
+    text = compose("seacloud", model, prompt, len(images), len(users))
+    usage = {"input_tokens": _tokens(prompt), "output_tokens": _tokens(text)}
+    usage["total_tokens"] = usage["input_tokens"] + usage["output_tokens"]
+    response = {"id": "resp_emu", "object": "response", "model": model, "status": "completed",
+                "output": [{"type": "message", "role": "assistant", "content": [
+                    {"type": "output_text", "text": text, "annotations": []}]}],
+                "usage": usage}
+    if body.get("stream"):
+        return Reply(events=_responses_events(response, text), event_delay=emulator.stream_delay)
+    return Reply(json=response)
+
+
+def _responses_events(response, text):
+    def event(name, data):
+        return name, json.dumps({"type": name, **data})
+    yield event("response.created", {"response": {**response, "status": "in_progress",
+                                                  "output": [], "usage": None}})
+    for piece in _words(text):
+        yield event("response.output_text.delta", {"item_id": "msg_emu", "output_index": 0,
+                                                   "content_index": 0, "delta": piece})
+    yield event("response.output_text.done", {"text": text})
+    yield event("response.completed", {"response": response})
+
+
+ROUTES = [
+    route("seacloud", "POST", r"/llm/v1/chat/completions", chat_completions("seacloud")),
+    route("seacloud", "POST", r"/llm(/anthropic)?/v1/messages", anthropic_messages),
+    route("seacloud", "POST", r"/llm(/openai)?/v1/responses", responses),
+    route("cloudbase", "POST", r"/v1/ai/[^/]+/chat/completions", chat_completions("cloudbase")),
+    route("opencomputing", "POST", r"/llmage/v1/chat/completions",
+          chat_completions("opencomputing")),
+]

@@ -1,0 +1,240 @@
+"""The emulator's HTTP machinery: routing by gateway prefix, auth checks in each gateway's own
+form, a record of every request, and failures scripted by tests."""
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Callable, Iterable
+from urllib.parse import parse_qs, urlsplit
+
+# Base path of each gateway endpoint on the emulator, by (gateway, role).
+PREFIXES = {
+    ("seacloud", "llm"): "/seacloud/llm",
+    ("seacloud", "model"): "/seacloud/model",
+    ("gptunnel", "main"): "/gptunnel",
+    ("cloudbase", "main"): "/cloudbase/{env_id}",
+    ("opencomputing", "main"): "/opencomputing",
+}
+
+
+@dataclass
+class Recorded:
+    method: str
+    path: str  # without the gateway prefix
+    gateway: str
+    query: dict
+    headers: dict
+    body: bytes
+    raw_path: str = ""
+
+    @property
+    def json(self):
+        try:
+            return json.loads(self.body)
+        except ValueError:
+            return None
+
+
+@dataclass
+class Reply:
+    status: int = 200
+    json: object = None
+    text: str | None = None
+    headers: dict = field(default_factory=dict)
+    events: Iterable[tuple[str | None, str]] | None = None  # SSE (event name, data)
+    event_delay: float = 0.0
+
+
+@dataclass(frozen=True)
+class Route:
+    gateway: str
+    method: str
+    path: re.Pattern
+    handler: Callable[["Emulator", Recorded], Reply]
+
+
+def route(gateway: str, method: str, pattern: str, handler) -> Route:
+    return Route(gateway, method, re.compile(pattern), handler)
+
+
+@dataclass
+class _Scripted:
+    gateway: str
+    path_contains: str
+    reply: Reply
+    times: int
+
+
+class Emulator:
+    """Start with start() (or as a context manager); base_url(gateway, role) gives the URL to
+    point the pack at. `keys` maps a gateway to the only key it accepts (default: any)."""
+
+    def __init__(self, keys: dict[str, str] | None = None, stream_delay: float = 0.005):
+        self.keys = dict(keys or {})
+        self.stream_delay = stream_delay
+        self.reply_delay = 0.0  # seconds to wait before answering anything
+        self.requests: list[Recorded] = []
+        self._scripted: list[_Scripted] = []
+        self._lock = threading.Lock()
+        self._server: ThreadingHTTPServer | None = None
+        from . import chat
+        self._routes: list[Route] = list(chat.ROUTES)
+
+    # -- lifecycle -------------------------------------------------------------------------
+    def start(self) -> "Emulator":
+        emulator = self
+
+        class Handler(_Handler):
+            owner = emulator
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        threading.Thread(target=self._server.serve_forever, daemon=True,
+                         name="model-gateway-emulator").start()
+        return self
+
+    def stop(self) -> None:
+        if self._server:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+
+    @property
+    def origin(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def base_url(self, gateway: str, role: str = "main") -> str:
+        return self.origin + PREFIXES[(gateway, role)]
+
+    # -- test controls -----------------------------------------------------------------------
+    def fail(self, gateway: str, path_contains: str, reply: Reply, times: int = 1) -> None:
+        """Answer the next `times` requests to this gateway whose path contains the text
+        with `reply` instead of the normal behaviour."""
+        with self._lock:
+            self._scripted.append(_Scripted(gateway, path_contains, reply, times))
+
+    def calls(self, gateway: str | None = None, path_contains: str = "") -> list[Recorded]:
+        with self._lock:
+            return [r for r in self.requests
+                    if (gateway is None or r.gateway == gateway) and path_contains in r.path]
+
+    def reset(self) -> None:
+        with self._lock:
+            self.requests.clear()
+            self._scripted.clear()
+
+    # -- dispatch ----------------------------------------------------------------------------
+    def handle(self, method: str, raw_path: str, headers: dict, body: bytes) -> Reply:
+        parts = urlsplit(raw_path)
+        gateway, path = _split_prefix(parts.path)
+        if gateway is None:
+            return Reply(404, json={"detail": f"no gateway at {parts.path}"})
+        record = Recorded(method, path, gateway, parse_qs(parts.query), headers, body, raw_path)
+        with self._lock:
+            self.requests.append(record)
+            scripted = next((s for s in self._scripted
+                             if s.gateway == gateway and s.path_contains in path), None)
+            if scripted:
+                scripted.times -= 1
+                if scripted.times <= 0:
+                    self._scripted.remove(scripted)
+        if self.reply_delay:
+            time.sleep(self.reply_delay)
+        if scripted:
+            return scripted.reply
+        refused = self._check_auth(gateway, path, headers)
+        if refused:
+            return refused
+        for route in self._routes:
+            if route.gateway == gateway and route.method == method and route.path.fullmatch(path):
+                return route.handler(self, record)
+        return Reply(404, json={"error": f"no route {method} {path}"})
+
+    def _check_auth(self, gateway: str, path: str, headers: dict) -> Reply | None:
+        from .auth import check
+        return check(gateway, path, headers.get("authorization", ""), self.keys.get(gateway))
+
+
+def _split_prefix(path: str) -> tuple[str | None, str]:
+    for (gateway, _role), prefix in PREFIXES.items():
+        if "{env_id}" in prefix:
+            head = prefix.split("{env_id}")[0]
+            if path.startswith(head):
+                rest = path[len(head):]
+                env_id, _, tail = rest.partition("/")
+                return gateway, "/" + tail if env_id else ""
+        elif path.startswith(prefix + "/"):
+            # keep the role's prefix visible for SeaCloud's two bases
+            tail = path[len(prefix):]
+            return gateway, (f"/{_role}" if gateway == "seacloud" else "") + tail
+    return None, path
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    owner: Emulator
+
+    def log_message(self, *args):  # quiet
+        pass
+
+    def _serve(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        try:
+            reply = self.owner.handle(self.command, self.path, headers, body)
+        except Exception as exc:  # a bug in the emulator shows as a 500 with the reason
+            reply = Reply(500, json={"error": f"emulator: {type(exc).__name__}: {exc}"})
+        if reply.events is not None:
+            self._send_events(reply)
+        else:
+            self._send_body(reply)
+
+    do_GET = do_POST = do_PUT = do_DELETE = _serve
+
+    def _send_body(self, reply: Reply):
+        if reply.text is not None:
+            data, ctype = reply.text.encode(), "text/plain; charset=utf-8"
+        else:
+            data, ctype = json.dumps(reply.json, ensure_ascii=False).encode(), "application/json"
+        self.send_response(reply.status)
+        self.send_header("Content-Type", reply.headers.get("Content-Type", ctype))
+        for name, value in reply.headers.items():
+            if name != "Content-Type":
+                self.send_header(name, value)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _send_events(self, reply: Reply):
+        self.send_response(reply.status)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Cache-Control", "no-cache")
+        self.send_header("Transfer-Encoding", "chunked")
+        for name, value in reply.headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+        try:
+            for event, data in reply.events:
+                frame = (f"event: {event}\n" if event else "") + f"data: {data}\n\n"
+                self._chunk(frame.encode())
+                if reply.event_delay:
+                    time.sleep(reply.event_delay)
+            self._chunk(b"")
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True
+
+    def _chunk(self, data: bytes):
+        self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
+        self.wfile.flush()
