@@ -115,7 +115,7 @@ class ChatCompletions(Dialect):
         progress.usage.update(_tokens(payload.get("usage")))
         progress.model = payload.get("model") or progress.model
         progress.reply_id = payload.get("id") or payload.get("llmusageid") or progress.reply_id
-        progress.done = True
+        progress.done = "choices" in payload or "content" in payload
 
     def read_event(self, event, progress):
         if event.data.strip() == "[DONE]":

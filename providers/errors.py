@@ -32,8 +32,8 @@ class GatewayError(RuntimeError):
         self.gateway = gateway
         self.message = redact(message)
         self.status = status
-        self.code = code
-        self.request_id = request_id
+        self.code = redact(code) if code else None
+        self.request_id = redact(request_id) if request_id else None
         self.hint = redact(hint) if hint else None
         self.raw = redact(raw)[:2000] if raw else None
         super().__init__(self._text())

@@ -140,7 +140,7 @@ class Emulator:
         gateway, path = _split_prefix(parts.path)
         if gateway is None:
             return Reply(404, json={"detail": f"no gateway at {parts.path}"})
-        record = Recorded(method, path, gateway, parse_qs(parts.query), headers, body, raw_path)
+        record = Recorded(method, path, gateway, parse_qs(parts.query), headers, body, parts.path)
         with self._lock:
             self.requests.append(record)
             scripted = next((s for s in self._scripted
