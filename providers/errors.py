@@ -26,6 +26,10 @@ def redact(text: str) -> str:
 class GatewayError(RuntimeError):
     """Anything a gateway (or reaching it) went wrong with, said so a user can act on it."""
 
+    # ComfyUI titles its error dialog with the exception's module path, which for a custom
+    # node is the folder's full path on disk.
+    __module__ = "model_gateway"
+
     def __init__(self, gateway: str, message: str, *, status: int | None = None,
                  code: str | None = None, request_id: str | None = None,
                  hint: str | None = None, raw: str | None = None):

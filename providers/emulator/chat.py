@@ -18,7 +18,7 @@ def compose(gateway: str, model: str, prompt: str, images: int, turns: int) -> s
     seen = f" I see {images} image{'s' if images != 1 else ''}." if images else ""
     turn = f" (turn {turns})" if turns > 1 else ""
     return (f"[sandbox {TITLES[gateway]} {model}]{turn}{seen} A cinematic, detailed scene of "
-            f"{prompt.strip()}, soft golden light, shallow depth of field.")
+            f"{prompt.strip().rstrip('.!?。')}, soft golden light, shallow depth of field.")
 
 
 def _words(text: str) -> list[str]:
