@@ -55,6 +55,13 @@ def _tokens(usage) -> dict:
     return {k: v for k, v in found.items() if v is not None}
 
 
+def _with_set(body: dict, request: ChatRequest, *names: str) -> dict:
+    """body plus those of the request's sampling fields that are set."""
+    body.update({name: getattr(request, name) for name in names
+                 if getattr(request, name) is not None})
+    return body
+
+
 def _split_data_url(url: str) -> tuple[str, str]:
     head, _, data = url.partition(",")
     return head[len("data:"):].split(";")[0] or "image/png", data
@@ -96,10 +103,7 @@ class ChatCompletions(Dialect):
                 content = turn.text
             messages.append({"role": turn.role, "content": content})
         body = {"model": request.model, "messages": messages, "stream": request.stream}
-        for name in ("temperature", "top_p", "max_tokens", "seed"):
-            if getattr(request, name) is not None:
-                body[name] = getattr(request, name)
-        return body
+        return _with_set(body, request, "temperature", "top_p", "max_tokens", "seed")
 
     def read_reply(self, payload, progress):
         choices = payload.get("choices")
@@ -162,10 +166,7 @@ class AnthropicMessages(Dialect):
                 "max_tokens": request.max_tokens or 1024, "stream": request.stream}
         if request.system:
             body["system"] = request.system
-        for name in ("temperature", "top_p"):
-            if getattr(request, name) is not None:
-                body[name] = getattr(request, name)
-        return body
+        return _with_set(body, request, "temperature", "top_p")
 
     def read_reply(self, payload, progress):
         for block in payload.get("content") or []:
@@ -220,10 +221,7 @@ class Responses(Dialect):
             body["instructions"] = request.system
         if request.max_tokens is not None:
             body["max_output_tokens"] = request.max_tokens
-        for name in ("temperature", "top_p"):
-            if getattr(request, name) is not None:
-                body[name] = getattr(request, name)
-        return body
+        return _with_set(body, request, "temperature", "top_p")
 
     def read_reply(self, payload, progress):
         if isinstance(payload.get("output_text"), str):
