@@ -85,15 +85,14 @@ class _ChatNode:
 
         model = (custom_model or "").strip() or model
         protocol = self.protocol(**extra)
-        image_count = 0 if images is None else int(images.shape[0])
+        image_count = media.check_batch(images, self.NODE_NAME, "images")
         validation.check_chat(self.NODE_NAME, gateway=self.GATEWAY, protocol=protocol, model=model,
                               prompt=prompt, temperature=temperature, top_p=top_p,
                               max_tokens=max_tokens, image_count=image_count)
         self.check_extra(**extra)
-        image_urls = [] if images is None else media.images_to_data_urls(
-            images, max_side=catalog.CHAT_IMAGE_MAX_SIDE,
-            max_bytes=catalog.chat_image_bytes(self.GATEWAY, protocol),
-            node=self.NODE_NAME, field="images")
+        image_urls = [] if images is None else [encoded.data_url for encoded in media.encode_images(
+            images, catalog.chat_image_limits(self.GATEWAY, protocol),
+            node=self.NODE_NAME, field="images")]
         earlier = [Turn(**turn) for turn in history or []]
         asked = Turn("user", prompt, image_urls)
         request = ChatRequest(model=model, turns=earlier + [asked], system=system_prompt,

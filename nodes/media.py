@@ -1,8 +1,74 @@
-"""IMAGE tensors ([B,H,W,C] float 0..1) to the bytes and data URLs gateways accept."""
+"""IMAGE tensors ([B,H,W,C] float 0..1) to the bytes and data URLs gateways accept, and result
+files back to IMAGE tensors."""
 from __future__ import annotations
 
 import base64
+import hashlib
 import io
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..providers.catalog import ImageLimits
+
+
+@dataclass(frozen=True)
+class Encoded:
+    data: bytes
+    mime: str
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
+
+    @property
+    def data_url(self) -> str:
+        return f"data:{self.mime};base64,{base64.b64encode(self.data).decode('ascii')}"
+
+    @property
+    def extension(self) -> str:
+        return ".png" if self.mime == "image/png" else ".jpg"
+
+
+def check_batch(images, node: str, field: str) -> int:
+    if images is None:
+        return 0
+    if getattr(images, "ndim", 0) != 4 or images.shape[0] < 1:
+        raise ValueError(f"{node}: {field} must be an IMAGE batch [B,H,W,C] (got shape "
+                         f"{tuple(getattr(images, 'shape', ()))}).")
+    return int(images.shape[0])
+
+
+def encode_images(images, limits: ImageLimits, *, node: str, field: str) -> list[Encoded]:
+    """Each image of the batch as PNG (JPEG only where the byte limit needs it), downscaled to
+    the gateway's largest side; refused where fixing it would change the picture (aspect ratio,
+    too small) or nothing fits."""
+    check_batch(images, node, field)
+    encoded = []
+    for index in range(images.shape[0]):
+        where = f"{field} image {index + 1}" if images.shape[0] > 1 else field
+        image = _pil(images[index])
+        _check_shape(image, limits, node, where)
+        result = _encode(_fit(image, limits.max_side), limits.max_bytes)
+        if result is None:
+            raise ValueError(f"{node}: {where} is over the gateway's limit of "
+                             f"{limits.max_bytes // 1024} KiB even as a JPEG at "
+                             f"{limits.max_side} px; use a smaller or simpler image.")
+        encoded.append(result)
+    return encoded
+
+
+def _check_shape(image, limits: ImageLimits, node: str, where: str) -> None:
+    width, height = image.size
+    if min(width, height) < limits.min_side:
+        raise ValueError(f"{node}: {where} is {width}x{height}; this gateway needs at least "
+                         f"{limits.min_side} px on each side. Upscale it first.")
+    if limits.aspect_range:
+        low, high = limits.aspect_range
+        if not low <= width / height <= high:
+            raise ValueError(f"{node}: {where} is {width}x{height} (aspect {width / height:.2f}); "
+                             f"this gateway takes aspect ratios from {low:.2f} to {high:.2f}. "
+                             f"Crop it first.")
 
 
 def _pil(frame):
@@ -13,7 +79,7 @@ def _pil(frame):
     channels = array.shape[-1]
     if channels == 1:
         return Image.fromarray(array[..., 0], "L")
-    # Alpha is kept on purpose where PNG can carry it; JPEG flattens it (see _encode).
+    # Alpha is kept where PNG carries it; a JPEG fallback flattens it onto white (see _encode).
     return Image.fromarray(array[..., :4] if channels >= 4 else array[..., :3],
                            "RGBA" if channels >= 4 else "RGB")
 
@@ -22,20 +88,21 @@ def _fit(image, max_side: int):
     longest = max(image.size)
     if longest <= max_side:
         return image
+    from PIL import Image
+
     scale = max_side / longest
     size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
-    from PIL import Image
     return image.resize(size, Image.LANCZOS)
 
 
-def _encode(image, max_bytes: int) -> tuple[bytes, str] | None:
-    """PNG when it fits (lossless), else JPEG at falling quality; None if nothing fits."""
+def _encode(image, max_bytes: int) -> Encoded | None:
     buffer = io.BytesIO()
-    image.save(buffer, "PNG", optimize=False, compress_level=6)
+    image.save(buffer, "PNG", compress_level=6)
     if buffer.tell() <= max_bytes:
-        return buffer.getvalue(), "image/png"
+        return Encoded(buffer.getvalue(), "image/png")
+    from PIL import Image
+
     if image.mode in ("RGBA", "LA"):
-        from PIL import Image
         flat = Image.new("RGB", image.size, (255, 255, 255))
         flat.paste(image, mask=image.getchannel("A"))
         image = flat
@@ -43,23 +110,36 @@ def _encode(image, max_bytes: int) -> tuple[bytes, str] | None:
         buffer = io.BytesIO()
         image.convert("RGB").save(buffer, "JPEG", quality=quality)
         if buffer.tell() <= max_bytes:
-            return buffer.getvalue(), "image/jpeg"
+            return Encoded(buffer.getvalue(), "image/jpeg")
     return None
 
 
-def images_to_data_urls(images, *, max_side: int, max_bytes: int, node: str,
-                        field: str) -> list[str]:
-    """Each image of the batch as a data URL, downscaled to max_side and under max_bytes."""
-    if images.ndim != 4 or images.shape[0] < 1:
-        raise ValueError(f"{node}: {field} must be an IMAGE batch [B,H,W,C] (got shape "
-                         f"{tuple(images.shape)}).")
-    urls = []
-    for index in range(images.shape[0]):
-        encoded = _encode(_fit(_pil(images[index]), max_side), max_bytes)
-        if encoded is None:
-            raise ValueError(f"{node}: {field} image {index + 1} is over the gateway's limit of "
-                             f"{max_bytes // 1024} KiB even as a JPEG at {max_side} px; use a "
-                             f"smaller or simpler image.")
-        data, mime = encoded
-        urls.append(f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}")
-    return urls
+def load_images(paths: list[str], *, node: str):
+    """Result files as one IMAGE batch. Images of other sizes are resized to the first one's
+    size (as ComfyUI's Image Batch node does). Decompression bombs and non-images are refused."""
+    import numpy as np
+    import torch
+    from PIL import Image
+
+    if not paths:
+        raise ValueError(f"{node}: the task has no result files.")
+    batch = None
+    for index, path in enumerate(paths):
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("error", Image.DecompressionBombWarning)
+                with Image.open(path) as image:
+                    image.load()
+                    image = image.convert("RGB")
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+            raise ValueError(f"{node}: the result {Path(path).name} is too large to decode "
+                             f"safely ({exc}). It is kept at {path}.") from None
+        except (OSError, SyntaxError) as exc:
+            raise ValueError(f"{node}: the result {Path(path).name} is not a readable image "
+                             f"({exc}). It is kept at {path}.") from None
+        if batch is None:
+            batch = torch.empty((len(paths), image.height, image.width, 3), dtype=torch.float32)
+        elif image.size != (batch.shape[2], batch.shape[1]):
+            image = image.resize((batch.shape[2], batch.shape[1]), Image.LANCZOS)
+        batch[index] = torch.from_numpy(np.asarray(image)).to(torch.float32).div_(255.0)
+    return batch

@@ -32,8 +32,11 @@ class GatewayError(RuntimeError):
 
     def __init__(self, gateway: str, message: str, *, status: int | None = None,
                  code: str | None = None, request_id: str | None = None,
-                 hint: str | None = None, raw: str | None = None):
+                 hint: str | None = None, raw: str | None = None, maybe_accepted: bool = False):
         self.gateway = gateway
+        # True when a create request may have reached the gateway although no answer came back
+        # (read timeout, connection lost mid-reply, 502/504): it must not be sent again blindly.
+        self.maybe_accepted = maybe_accepted
         self.message = redact(message)
         self.status = status
         self.code = redact(code) if code else None

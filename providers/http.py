@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+from pathlib import Path
 from typing import Callable, Iterator, TypeVar
 from urllib.parse import urlsplit
 
@@ -77,6 +78,8 @@ def send(access: Access, method: str, path: str, *, idempotent: bool, read_timeo
     if request_id:
         all_headers["X-Request-Id"] = request_id
     title = access.gateway.title
+    # For a create request, only a failure to connect proves the gateway never got it.
+    unsure = not idempotent
     try:
         response = session_for(access, idempotent).request(
             method, url, json=json, data=data, files=files, params=params, headers=all_headers,
@@ -87,16 +90,19 @@ def send(access: Access, method: str, path: str, *, idempotent: bool, read_timeo
                            hint="Check your network, proxy settings, or base URL override.") from None
     except requests.exceptions.ReadTimeout:
         raise GatewayError(title, f"no answer from {_origin(url)} within {read_timeout:.0f} s",
-                           request_id=request_id,
+                           request_id=request_id, maybe_accepted=unsure,
                            hint="The gateway is slow or stuck; try again later.") from None
     except requests.exceptions.ConnectionError as exc:
+        connected = not _never_connected(exc)
         raise GatewayError(title, f"could not reach {_origin(url)} ({_reason(exc)})",
-                           request_id=request_id,
+                           request_id=request_id, maybe_accepted=unsure and connected,
                            hint="Check your network, proxy settings, or base URL override.") from None
     log.debug("%s %s %s -> %s", title, method, _origin(url) + urlsplit(url).path, response.status_code)
     if response.status_code >= 400:
         try:
-            raise error_from_response(access, response, request_id)
+            error = error_from_response(access, response, request_id)
+            error.maybe_accepted = unsure and response.status_code in (502, 504)
+            raise error
         finally:
             response.close()
     return response
@@ -191,6 +197,13 @@ def _origin(url: str) -> str:
     return f"{parts.scheme}://{parts.hostname}" + (f":{parts.port}" if parts.port else "")
 
 
+def _never_connected(exc: Exception) -> bool:
+    from urllib3.exceptions import NameResolutionError, NewConnectionError
+    reason = exc.args[0] if exc.args else None
+    reason = getattr(reason, "reason", reason)  # MaxRetryError wraps the cause
+    return isinstance(reason, (NewConnectionError, NameResolutionError))
+
+
 def _reason(exc: Exception) -> str:
     text = str(exc)
     for marker in ("Connection refused", "Name or service not known", "timed out",
@@ -198,3 +211,81 @@ def _reason(exc: Exception) -> str:
         if marker in text:
             return marker.lower()
     return type(exc).__name__
+
+
+def parallel(calls: list[Callable[[], T]], check_cancelled: CancelCheck | None,
+             workers: int = 8) -> list[T | BaseException]:
+    """Run the calls concurrently, interruptibly; each result is its value or its exception."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def guarded(call):
+        try:
+            return call()
+        except Exception as exc:
+            return exc
+
+    def produce():
+        with ThreadPoolExecutor(max_workers=max(1, min(workers, len(calls))),
+                                thread_name_prefix="model-gateway") as pool:
+            yield list(pool.map(guarded, calls))
+
+    return next(iter(in_background(produce, check_cancelled))) if calls else []
+
+
+DOWNLOAD_TIMEOUT = 60.0
+GENERIC_TYPES = ("application/octet-stream", "binary/octet-stream", "")
+
+
+def download(url: str, dest: Path, *, access: Access, max_bytes: int,
+             accept: tuple[str, ...]) -> Path:
+    """Fetch a result file to dest, at most max_bytes, refusing content that is not of the
+    accepted types (an expired link often answers with an HTML or XML error page). The key is
+    sent only to the gateway's own origin, never to a storage host."""
+    title = access.gateway.title
+    headers = access.auth_headers() if _origin(url) == _origin(access.base_url) else {}
+    try:
+        response = session_for(access, idempotent=True).get(
+            url, headers=headers, stream=True, timeout=(CONNECT_TIMEOUT, DOWNLOAD_TIMEOUT))
+    except requests.exceptions.RequestException as exc:
+        raise GatewayError(title, f"could not download the result from {_origin(url)} "
+                                  f"({_reason(exc)})",
+                           hint="Run again to retry the download; the task is kept.") from None
+    with response:
+        if response.status_code >= 400:
+            raise GatewayError(title, f"the result file at {_origin(url)} answered HTTP "
+                                      f"{response.status_code}",
+                               status=response.status_code,
+                               hint="Result links expire (about a day): if this task is old, "
+                                    "its result is gone; otherwise run again to retry.")
+        ctype = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
+        if not ctype.startswith(accept) and ctype not in GENERIC_TYPES:
+            raise GatewayError(title, f"the result link gave {ctype} instead of "
+                                      f"{' or '.join(a.rstrip('/') for a in accept)}",
+                               hint="The link has probably expired, or the gateway returned an "
+                                    "error page.", raw=response.text[:500])
+        declared = int(response.headers.get("Content-Length") or 0)
+        if declared > max_bytes:
+            raise _too_large(title, declared, max_bytes)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        partial = dest.with_name(dest.name + ".part")
+        written = 0
+        try:
+            with open(partial, "wb") as handle:
+                for chunk in response.iter_content(chunk_size=1 << 16):
+                    written += len(chunk)
+                    if written > max_bytes:
+                        raise _too_large(title, written, max_bytes)
+                    handle.write(chunk)
+            if written == 0:
+                raise GatewayError(title, "the result file is empty",
+                                   hint="Run again; if it persists the generation failed.")
+            partial.replace(dest)
+        finally:
+            partial.unlink(missing_ok=True)
+    return dest
+
+
+def _too_large(title: str, size: int, limit: int) -> GatewayError:
+    return GatewayError(title, f"the result file is larger than the {limit // (1 << 20)} MiB "
+                               f"this pack accepts ({size // (1 << 20)} MiB so far)",
+                        hint="Set MODEL_GATEWAY_MAX_DOWNLOAD_MB higher if this is expected.")

@@ -155,7 +155,7 @@ def test_image_over_the_byte_limit_is_refused_before_sending(emulator, monkeypat
     catalog = __import__(f"{PACK.__name__}.providers.catalog", fromlist=["x"])
     monkeypatch.setitem(catalog.GATEWAY_IMAGE_BYTES, "cloudbase", 2048)
     torch.manual_seed(0)
-    with pytest.raises(ValueError, match=r"CloudBase LLM: images image 1 is over the gateway's limit"):
+    with pytest.raises(ValueError, match=r"CloudBase LLM: images is over the gateway's limit"):
         run("CloudBaseLLM", model="glm-5v-turbo", images=torch.rand(1, 512, 512, 3))
     assert emulator.calls() == []
 

@@ -1,0 +1,194 @@
+"""The one polling loop for every async gateway: polls jobs concurrently at an adaptive pace,
+journals every change, reports progress, downloads results at once, and on interrupt cancels
+on the gateway where it can (otherwise the job stays journalled for the next run to resume)."""
+from __future__ import annotations
+
+import importlib
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Protocol
+
+from . import http
+from .credentials import KeyStore
+from .errors import GatewayError
+from .gateways import GATEWAYS
+from .journal import Journal
+from .tasks import Job, State, Status
+
+MB = 1 << 20
+DOWNLOAD_LIMITS = {"image": 64 * MB, "video": 1024 * MB}
+ACCEPT = {"image": ("image/",), "video": ("video/", "image/")}  # the cover is an image
+FATAL_POLL_STATUSES = {401, 402, 403}
+MAX_POLL_FAILURES = 5
+
+
+@dataclass(frozen=True)
+class Cadence:
+    """Poll fast at first, then slower, within the gateway's documented pace."""
+    first: float
+    longest: float
+    growth: float = 1.5
+
+    def next(self, interval: float) -> float:
+        return min(self.longest, interval * self.growth)
+
+
+class Adapter(Protocol):
+    def cadence(self, kind: str) -> Cadence: ...
+    def poll(self, store: KeyStore, job: Job) -> Status: ...
+    def cancel(self, store: KeyStore, job: Job) -> bool: ...
+
+
+# operation -> module whose ADAPTERS holds it (imported when first needed)
+OPERATIONS = {"seacloud_queue": "seacloud", "seedream3": "gptunnel",
+              "opencomputing_video": "opencomputing"}
+
+
+def adapter(operation: str) -> Adapter:
+    module = importlib.import_module(f".{OPERATIONS[operation]}", __package__)
+    return module.ADAPTERS[operation]
+
+
+def download_limit(kind: str) -> int:
+    override = os.environ.get("MODEL_GATEWAY_MAX_DOWNLOAD_MB", "").strip()
+    return int(override) * MB if override.isdigit() else DOWNLOAD_LIMITS[kind]
+
+
+Report = Callable[[list[Job], float], None]
+
+
+def await_jobs(jobs: list[Job], *, store: KeyStore, journal: Journal, files_dir: Path,
+               timeout: float, check_cancelled: http.CancelCheck | None = None,
+               report: Report | None = None) -> list[Job]:
+    """Wait for every job to finish and its files to be downloaded; returns the jobs."""
+    jobs = [journal.get(job.fingerprint) or job for job in jobs]
+    started = time.monotonic()
+    intervals = {id(job): adapter(job.operation).cadence(job.kind).first for job in jobs}
+    due = {id(job): started for job in jobs}
+    failures = {id(job): 0 for job in jobs}
+    try:
+        while True:
+            now = time.monotonic()
+            polling = [job for job in jobs if not job.state.terminal and due[id(job)] <= now]
+            _poll(polling, store, journal, failures, check_cancelled)
+            for job in polling:
+                cadence = adapter(job.operation).cadence(job.kind)
+                intervals[id(job)] = cadence.next(intervals[id(job)])
+                due[id(job)] = time.monotonic() + intervals[id(job)]
+            _download(jobs, store, journal, files_dir, check_cancelled)
+            if report:
+                report(jobs, time.monotonic() - started)
+            if all(job.state.terminal for job in jobs):
+                break
+            if time.monotonic() - started > timeout:
+                raise _timed_out(jobs, timeout)
+            _sleep_until(min(due[id(j)] for j in jobs if not j.state.terminal), check_cancelled)
+    except GatewayError:
+        raise
+    except BaseException:  # ComfyUI's interrupt (or anything else that stops us)
+        _cancel(jobs, store, journal)
+        raise
+    failed = [job for job in jobs if job.state in (State.FAILED, State.CANCELLED)]
+    if failed:
+        raise _failed(failed, len(jobs))
+    return jobs
+
+
+def _poll(jobs, store, journal, failures, check_cancelled) -> None:
+    results = http.parallel([lambda job=job: adapter(job.operation).poll(store, job)
+                             for job in jobs], check_cancelled)
+    for job, result in zip(jobs, results):
+        if isinstance(result, GatewayError):
+            failures[id(job)] += 1
+            if result.status in FATAL_POLL_STATUSES or failures[id(job)] >= MAX_POLL_FAILURES:
+                raise result
+            continue
+        if isinstance(result, BaseException):
+            raise result
+        failures[id(job)] = 0
+        job.apply(result)
+        if job.state is State.SUCCEEDED and not job.result_urls:
+            job.state = State.FAILED
+            job.message = "the gateway reported success but sent no result"
+        journal.save(job)
+
+
+def _download(jobs, store, journal, files_dir, check_cancelled) -> None:
+    missing = [job for job in jobs if job.state is State.SUCCEEDED and not _files_present(job)]
+    if not missing:
+        return
+    results = http.parallel([lambda job=job: fetch_files(job, store, files_dir) for job in missing],
+                            check_cancelled)
+    for job, result in zip(missing, results):
+        if isinstance(result, BaseException):
+            raise result
+        job.files = result
+        journal.save(job)
+
+
+def fetch_files(job: Job, store: KeyStore, files_dir: Path) -> list[str]:
+    access = store.access(job.gateway, "model" if job.gateway == "seacloud" else "main")
+    paths = []
+    for index, url in enumerate(job.result_urls):
+        suffix = Path(url.split("?")[0]).suffix.lower()
+        suffix = suffix if suffix and len(suffix) <= 5 else ""
+        dest = files_dir / f"{job.gateway}_{_safe(job.task_id)}_{index}{suffix}"
+        http.download(url, dest, access=access, max_bytes=download_limit(job.kind),
+                      accept=ACCEPT[job.kind])
+        paths.append(str(dest))
+    return paths
+
+
+def _files_present(job: Job) -> bool:
+    return bool(job.files) and all(Path(p).is_file() for p in job.files)
+
+
+def _safe(text: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_" else "_" for c in text)[:64]
+
+
+def _sleep_until(moment: float, check_cancelled) -> None:
+    while True:
+        if check_cancelled:
+            check_cancelled()
+        left = moment - time.monotonic()
+        if left <= 0:
+            return
+        time.sleep(min(http.CANCEL_POLL, left))
+
+
+def _cancel(jobs, store, journal) -> None:
+    for job in jobs:
+        if job.state.terminal:
+            continue
+        try:
+            if adapter(job.operation).cancel(store, job):
+                job.state = State.CANCELLED
+                job.message = "cancelled from ComfyUI"
+                journal.save(job)
+        except GatewayError:
+            pass  # the job stays journalled as it was; the next run resumes it
+
+
+def _timed_out(jobs, timeout) -> GatewayError:
+    waiting = [job for job in jobs if not job.state.terminal]
+    job = waiting[0]
+    return GatewayError(
+        GATEWAYS[job.gateway].title,
+        f"{len(waiting)} of {len(jobs)} task(s) still {job.state.value} after {timeout:.0f} s "
+        f"(task id {job.task_id})",
+        hint="Nothing is lost: the task is kept. Run the workflow again to keep waiting (it is "
+             "not submitted again), raise the timeout, or fetch it later with Gateway Task From "
+             "Id.")
+
+
+def _failed(failed, total) -> GatewayError:
+    job = failed[0]
+    reasons = "; ".join(f"{j.task_id}: {j.message or j.state.value}" for j in failed)
+    what = "was cancelled" if job.state is State.CANCELLED else "failed"
+    return GatewayError(
+        GATEWAYS[job.gateway].title, f"{len(failed)} of {total} task(s) {what}: {reasons}",
+        hint="Change the seed (or the prompt) to submit again. Results that did succeed are "
+             "kept and reused.")

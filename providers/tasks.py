@@ -1,0 +1,93 @@
+"""One task model for every async gateway: a Job is one paid generation (id, normalized state,
+progress, result URLs, kept files, usage); a Task is what flows between nodes (one or more Jobs).
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass, field
+from enum import Enum
+
+
+class State(str, Enum):
+    SUBMITTING = "submitting"  # journal only: a submit is in flight
+    UNKNOWN = "unknown"        # journal only: a submit got no clear answer; it may have been accepted
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+    @property
+    def terminal(self) -> bool:
+        return self in (State.SUCCEEDED, State.FAILED, State.CANCELLED)
+
+
+@dataclass
+class Status:
+    """What one poll of a gateway said, normalized."""
+    state: State
+    progress: float | None = None        # 0..1 where the gateway says
+    queue_position: int | None = None
+    message: str = ""                     # the gateway's reason, on failure
+    result_urls: list[str] = field(default_factory=list)
+    usage: dict = field(default_factory=dict)
+    cover_url: str | None = None
+    raw: dict = field(default_factory=dict)
+
+
+@dataclass
+class Job:
+    gateway: str          # "seacloud", "gptunnel", "opencomputing"
+    operation: str        # which protocol polls it: "seacloud_queue", "seedream3", ...
+    task_id: str
+    fingerprint: str
+    label: str            # what the user picked, e.g. the model id
+    kind: str             # "image" or "video"
+    handles: dict = field(default_factory=dict)  # e.g. SeaCloud's status/response/cancel URLs
+    state: State = State.QUEUED
+    progress: float | None = None
+    queue_position: int | None = None
+    message: str = ""
+    result_urls: list[str] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
+    usage: dict = field(default_factory=dict)
+    cover_url: str | None = None
+    raw: dict = field(default_factory=dict)
+    created_at: float = field(default_factory=time.time)
+    updated_at: float = field(default_factory=time.time)
+
+    def apply(self, status: Status) -> None:
+        self.state = status.state
+        self.progress = status.progress
+        self.queue_position = status.queue_position
+        self.message = status.message or self.message
+        self.result_urls = status.result_urls or self.result_urls
+        self.usage = status.usage or self.usage
+        self.cover_url = status.cover_url or self.cover_url
+        self.raw = status.raw or self.raw
+        self.updated_at = time.time()
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["state"] = self.state.value
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Job":
+        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        known["state"] = State(known.get("state", "queued"))
+        return cls(**known)
+
+
+@dataclass
+class Task:
+    """The GATEWAY_TASK value: the jobs one submit node started (count > 1 gives several)."""
+    jobs: list[Job]
+
+    @property
+    def kind(self) -> str:
+        return self.jobs[0].kind
+
+    def __repr__(self) -> str:
+        ids = ", ".join(f"{j.gateway}:{j.task_id}" for j in self.jobs)
+        return f"Task({ids})"
