@@ -54,3 +54,64 @@ def keys_file() -> Path:
 
 def key_store() -> KeyStore:
     return KeyStore(keys_file())
+
+
+def data_directory() -> Path:
+    override = os.environ.get("MODEL_GATEWAY_DATA_DIR", "").strip()
+    return Path(override) if override else user_directory() / "model_gateway"
+
+
+@functools.lru_cache(maxsize=4)
+def _journal(path: Path):
+    from ..providers.journal import Journal
+    return Journal(path)
+
+
+def journal():
+    return _journal(data_directory() / "journal.sqlite3")
+
+
+def files_directory() -> Path:
+    """Where results are kept: ComfyUI's output folder (it survives restarts; the temp folder
+    is emptied at every start)."""
+    folder_paths = _module("folder_paths")
+    if folder_paths is not None and hasattr(folder_paths, "get_output_directory"):
+        return Path(folder_paths.get_output_directory()) / "model_gateway"
+    return data_directory() / "files"
+
+
+class Progress:
+    """ComfyUI's progress bar plus a status line on the node, where ComfyUI has them."""
+
+    def __init__(self, node_id: str | None, total: int = 1000):
+        self.node_id = node_id
+        self.total = total
+        utils = _module("comfy.utils")
+        self.bar = None
+        if utils is not None and hasattr(utils, "ProgressBar"):
+            try:
+                self.bar = utils.ProgressBar(total, node_id=node_id)
+            except TypeError:  # ComfyUI before 0.3.45 has no node_id argument
+                self.bar = utils.ProgressBar(total)
+
+    def __call__(self, text: str, fraction: float) -> None:
+        if self.bar is not None:
+            self.bar.update_absolute(int(max(0.0, min(1.0, fraction)) * self.total), self.total)
+        show_text(self.node_id, text)
+
+
+def preview_entries(paths: list[str]) -> list[dict]:
+    """ComfyUI's preview records for files kept in its output folder (none elsewhere)."""
+    folder_paths = _module("folder_paths")
+    if folder_paths is None or not hasattr(folder_paths, "get_output_directory"):
+        return []
+    output = Path(folder_paths.get_output_directory()).resolve()
+    entries = []
+    for path in map(Path, paths):
+        try:
+            relative = path.resolve().relative_to(output)
+        except ValueError:
+            continue
+        entries.append({"filename": relative.name, "subfolder": str(relative.parent).replace(
+            "\\", "/").strip("."), "type": "output"})
+    return entries

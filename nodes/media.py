@@ -141,5 +141,5 @@ def load_images(paths: list[str], *, node: str):
             batch = torch.empty((len(paths), image.height, image.width, 3), dtype=torch.float32)
         elif image.size != (batch.shape[2], batch.shape[1]):
             image = image.resize((batch.shape[2], batch.shape[1]), Image.LANCZOS)
-        batch[index] = torch.from_numpy(np.asarray(image)).to(torch.float32).div_(255.0)
+        batch[index] = torch.from_numpy(np.array(image)).to(torch.float32).div_(255.0)
     return batch

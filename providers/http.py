@@ -240,9 +240,9 @@ def download(url: str, dest: Path, *, access: Access, max_bytes: int,
              accept: tuple[str, ...]) -> Path:
     """Fetch a result file to dest, at most max_bytes, refusing content that is not of the
     accepted types (an expired link often answers with an HTML or XML error page). The key is
-    sent only to the gateway's own origin, never to a storage host."""
+    sent only to URLs under the gateway's own base URL, never to a storage host."""
     title = access.gateway.title
-    headers = access.auth_headers() if _origin(url) == _origin(access.base_url) else {}
+    headers = access.auth_headers() if url.startswith(access.base_url.rstrip("/") + "/") else {}
     try:
         response = session_for(access, idempotent=True).get(
             url, headers=headers, stream=True, timeout=(CONNECT_TIMEOUT, DOWNLOAD_TIMEOUT))

@@ -32,7 +32,22 @@ class Cadence:
     growth: float = 1.5
 
     def next(self, interval: float) -> float:
-        return min(self.longest, interval * self.growth)
+        return min(self.longest * poll_scale(), interval * self.growth)
+
+    @property
+    def start(self) -> float:
+        return self.first * poll_scale()
+
+
+def poll_scale() -> float:
+    """MODEL_GATEWAY_POLL_SCALE multiplies every poll interval (tests use a small one); the
+    sandbox answers locally, so it is polled 4x faster."""
+    from .credentials import sandbox_enabled
+    try:
+        scale = float(os.environ.get("MODEL_GATEWAY_POLL_SCALE", ""))
+    except ValueError:
+        scale = 0.25 if sandbox_enabled() else 1.0
+    return max(0.001, scale)
 
 
 class Adapter(Protocol):
@@ -59,13 +74,14 @@ def download_limit(kind: str) -> int:
 Report = Callable[[list[Job], float], None]
 
 
-def await_jobs(jobs: list[Job], *, store: KeyStore, journal: Journal, files_dir: Path,
-               timeout: float, check_cancelled: http.CancelCheck | None = None,
+def await_jobs(jobs: list[Job], *, kind: str, store: KeyStore, journal: Journal,
+               files_dir: Path, timeout: float, check_cancelled: http.CancelCheck | None = None,
                report: Report | None = None) -> list[Job]:
-    """Wait for every job to finish and its files to be downloaded; returns the jobs."""
+    """Wait for every job to finish and its files (of this kind) to be downloaded."""
     jobs = [journal.get(job.fingerprint) or job for job in jobs]
     started = time.monotonic()
-    intervals = {id(job): adapter(job.operation).cadence(job.kind).first for job in jobs}
+    intervals = {id(job): adapter(job.operation).cadence(kind).start
+                 for job in jobs if not job.state.terminal}
     due = {id(job): started for job in jobs}
     failures = {id(job): 0 for job in jobs}
     try:
@@ -74,10 +90,10 @@ def await_jobs(jobs: list[Job], *, store: KeyStore, journal: Journal, files_dir:
             polling = [job for job in jobs if not job.state.terminal and due[id(job)] <= now]
             _poll(polling, store, journal, failures, check_cancelled)
             for job in polling:
-                cadence = adapter(job.operation).cadence(job.kind)
+                cadence = adapter(job.operation).cadence(kind)
                 intervals[id(job)] = cadence.next(intervals[id(job)])
                 due[id(job)] = time.monotonic() + intervals[id(job)]
-            _download(jobs, store, journal, files_dir, check_cancelled)
+            _download(jobs, kind, store, journal, files_dir, check_cancelled)
             if report:
                 report(jobs, time.monotonic() - started)
             if all(job.state.terminal for job in jobs):
@@ -115,12 +131,12 @@ def _poll(jobs, store, journal, failures, check_cancelled) -> None:
         journal.save(job)
 
 
-def _download(jobs, store, journal, files_dir, check_cancelled) -> None:
+def _download(jobs, kind, store, journal, files_dir, check_cancelled) -> None:
     missing = [job for job in jobs if job.state is State.SUCCEEDED and not _files_present(job)]
     if not missing:
         return
-    results = http.parallel([lambda job=job: fetch_files(job, store, files_dir) for job in missing],
-                            check_cancelled)
+    results = http.parallel([lambda job=job: fetch_files(job, kind, store, files_dir)
+                             for job in missing], check_cancelled)
     for job, result in zip(missing, results):
         if isinstance(result, BaseException):
             raise result
@@ -128,15 +144,15 @@ def _download(jobs, store, journal, files_dir, check_cancelled) -> None:
         journal.save(job)
 
 
-def fetch_files(job: Job, store: KeyStore, files_dir: Path) -> list[str]:
+def fetch_files(job: Job, kind: str, store: KeyStore, files_dir: Path) -> list[str]:
     access = store.access(job.gateway, "model" if job.gateway == "seacloud" else "main")
     paths = []
     for index, url in enumerate(job.result_urls):
         suffix = Path(url.split("?")[0]).suffix.lower()
         suffix = suffix if suffix and len(suffix) <= 5 else ""
         dest = files_dir / f"{job.gateway}_{_safe(job.task_id)}_{index}{suffix}"
-        http.download(url, dest, access=access, max_bytes=download_limit(job.kind),
-                      accept=ACCEPT[job.kind])
+        http.download(url, dest, access=access, max_bytes=download_limit(kind),
+                      accept=ACCEPT[kind])
         paths.append(str(dest))
     return paths
 

@@ -2,6 +2,7 @@
 Every message names the node, the field, and what is allowed."""
 from __future__ import annotations
 
+import json
 import re
 
 from . import catalog
@@ -44,3 +45,47 @@ def check_cloudbase_provider(node: str, provider: str) -> None:
     if not CLOUDBASE_PROVIDER.fullmatch(provider.strip()):
         fail(node, "provider", f"must be a provider name such as cloudbase, hunyuan-exp or "
                                f"deepseek: letters, digits, '-', '_' or '.' (got {provider!r}).")
+
+
+def check_choice(node: str, field: str, value: str, allowed) -> None:
+    if value not in allowed:
+        fail(node, field, f"must be one of {', '.join(map(str, allowed))} (got {value!r}).")
+
+
+def check_prompt(node: str, prompt: str) -> None:
+    if not prompt.strip():
+        fail(node, "prompt", "is empty: describe what to generate.")
+
+
+def check_count(node: str, count: int) -> None:
+    if not 1 <= count <= catalog.MAX_JOBS_PER_NODE:
+        fail(node, "count", f"must be from 1 to {catalog.MAX_JOBS_PER_NODE} (got {count}).")
+
+
+def check_image_count(node: str, field: str, count: int, most: int, model: str) -> None:
+    if count > most:
+        fail(node, field, f"holds {count} images; {model} takes at most {most}.")
+
+
+def parse_params_json(node: str, text: str, reserved: tuple[str, ...]) -> dict:
+    text = text.strip() or "{}"
+    try:
+        params = json.loads(text)
+    except ValueError as exc:
+        fail(node, "params_json", f"is not valid JSON ({exc}). Write an object such as "
+                                  f'{{"aspect_ratio": "16:9"}}.')
+    if not isinstance(params, dict):
+        fail(node, "params_json", f"must be a JSON object of parameter names to values (got "
+                                  f"{type(params).__name__}).")
+    clash = [key for key in reserved if key in params]
+    if clash:
+        fail(node, "params_json", f"sets {', '.join(clash)}, which this node sets from its own "
+                                  f"inputs; use those inputs instead.")
+    return params
+
+
+def check_task_id(node: str, task_id: str) -> str:
+    task_id = task_id.strip()
+    if not task_id or any(c.isspace() for c in task_id) or len(task_id) > 200:
+        fail(node, "task_id", f"must be the id the gateway gave the task (got {task_id!r}).")
+    return task_id

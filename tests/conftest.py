@@ -62,6 +62,8 @@ def emulator(_server, monkeypatch, tmp_path):
     _server.reply_delay = 0.0
     monkeypatch.delenv("MODEL_GATEWAY_SANDBOX", raising=False)
     monkeypatch.setenv("MODEL_GATEWAY_KEYS_FILE", str(tmp_path / "keys.json"))
+    monkeypatch.setenv("MODEL_GATEWAY_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("MODEL_GATEWAY_POLL_SCALE", "0.02")
     gateways = submodule("providers.gateways").GATEWAYS
     for gateway in gateways.values():
         monkeypatch.setenv(gateway.key_var, KEYS[gateway.id])
@@ -81,6 +83,17 @@ class FakeComfy:
     def __init__(self):
         self.interrupted = threading.Event()
         self.texts: list[tuple[str, str]] = []
+        self.progress: list[tuple[int, int]] = []
+        fake = self
+
+        class ProgressBar:
+            def __init__(self, total, node_id=None):
+                self.total = total
+
+            def update_absolute(self, value, total=None):
+                fake.progress.append((value, total or self.total))
+
+        self.ProgressBar = ProgressBar
 
     def throw_exception_if_processing_interrupted(self):
         if self.interrupted.is_set():
@@ -99,6 +112,10 @@ def fake_comfy(monkeypatch):
     mm.InterruptProcessingException = FakeComfy.InterruptProcessingException
     mm.throw_exception_if_processing_interrupted = fake.throw_exception_if_processing_interrupted
     comfy_pkg.model_management = mm
+    utils = types.ModuleType("comfy.utils")
+    utils.ProgressBar = fake.ProgressBar
+    comfy_pkg.utils = utils
+    monkeypatch.setitem(sys.modules, "comfy.utils", utils)
     server = types.ModuleType("server")
     server.PromptServer = types.SimpleNamespace(instance=fake)
     monkeypatch.setitem(sys.modules, "comfy", comfy_pkg)

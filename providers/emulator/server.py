@@ -44,6 +44,7 @@ class Reply:
     status: int = 200
     json: object = None
     text: str | None = None
+    data: bytes | None = None
     headers: dict = field(default_factory=dict)
     events: Iterable[tuple[str | None, str]] | None = None  # SSE (event name, data)
     event_delay: float = 0.0
@@ -77,12 +78,16 @@ class Emulator:
         self.keys = dict(keys or {})
         self.stream_delay = stream_delay
         self.reply_delay = 0.0  # seconds to wait before answering anything
+        self.short_submit_reply = False  # SeaCloud answers {"request_id", "status"} only
+        self.seedream4_url_only = False  # Seedream 4 answers a URL even when asked for base64
+        from .jobs import JobBook
+        self.jobs = JobBook()
         self.requests: list[Recorded] = []
         self._scripted: list[_Scripted] = []
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
-        from . import chat
-        self._routes: list[Route] = list(chat.ROUTES)
+        from . import chat, gptunnel, queue
+        self._routes: list[Route] = [*chat.ROUTES, *queue.ROUTES, *gptunnel.ROUTES]
 
     # -- lifecycle -------------------------------------------------------------------------
     def start(self) -> "Emulator":
@@ -130,13 +135,19 @@ class Emulator:
                     if (gateway is None or r.gateway == gateway) and path_contains in r.path]
 
     def reset(self) -> None:
+        from .jobs import JobBook
         with self._lock:
             self.requests.clear()
             self._scripted.clear()
+        self.jobs = JobBook()
+        self.short_submit_reply = False
+        self.seedream4_url_only = False
 
     # -- dispatch ----------------------------------------------------------------------------
     def handle(self, method: str, raw_path: str, headers: dict, body: bytes) -> Reply:
         parts = urlsplit(raw_path)
+        if parts.path.startswith("/cdn/"):  # result files, on a "storage host" of their own
+            return self._serve_file(method, parts.path, headers)
         gateway, path = _split_prefix(parts.path)
         if gateway is None:
             return Reply(404, json={"detail": f"no gateway at {parts.path}"})
@@ -160,6 +171,13 @@ class Emulator:
             if route.gateway == gateway and route.method == method and route.path.fullmatch(path):
                 return route.handler(self, record)
         return Reply(404, json={"error": f"no route {method} {path}"})
+
+    def _serve_file(self, method: str, path: str, headers: dict) -> Reply:
+        with self._lock:
+            self.requests.append(Recorded(method, path, "cdn", {}, headers, b"", path))
+        outcomes = {job_id: job.outcome for job_id, job in self.jobs.jobs.items()}
+        status, data, ctype = self.jobs.serve(path[len("/cdn/"):], outcomes)
+        return Reply(status, data=data, headers={"Content-Type": ctype})
 
     def _check_auth(self, gateway: str, path: str, headers: dict) -> Reply | None:
         from .auth import check
@@ -204,7 +222,9 @@ class _Handler(BaseHTTPRequestHandler):
     do_GET = do_POST = do_PUT = do_DELETE = _serve
 
     def _send_body(self, reply: Reply):
-        if reply.text is not None:
+        if reply.data is not None:
+            data, ctype = reply.data, "application/octet-stream"
+        elif reply.text is not None:
             data, ctype = reply.text.encode(), "text/plain; charset=utf-8"
         else:
             data, ctype = json.dumps(reply.json, ensure_ascii=False).encode(), "application/json"

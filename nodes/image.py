@@ -1,0 +1,271 @@
+"""Image nodes: SeaCloud's queue (any model id), GPTunnel Seedream 3 (async) and 4 (sync)."""
+from __future__ import annotations
+
+import base64
+import binascii
+from pathlib import Path, PurePosixPath
+
+from ..providers import catalog
+from . import comfy
+from .tasks import TASK, count_input, seed_input, submit_job, submit_jobs, usage_json
+
+PROMPT = ("STRING", {"multiline": True, "default": "", "tooltip":
+                     "What to generate. Connect an LLM node's text here to have it written."})
+
+
+class SeaCloudSubmit:
+    NODE_NAME = "SeaCloud Submit"
+    DESCRIPTION = ("Starts a job on SeaCloud's model queue (images or video) and returns at once "
+                   "with a task for Gateway Await Images / Video. The same inputs and seed reuse "
+                   "the journalled job instead of paying again.")
+    CATEGORY = "model_gateway/tasks"
+    RETURN_TYPES = (TASK,)
+    RETURN_NAMES = ("task",)
+    OUTPUT_TOOLTIPS = ("The submitted job(s), for an await node.",)
+    FUNCTION = "submit"
+
+    @classmethod
+    def INPUT_TYPES(cls):
+        models = [m.id for m in catalog.SEACLOUD_QUEUE_MODELS]
+        return {"required": {
+            "model_id": (models, {"default": models[0], "tooltip":
+                         "SeaCloud model id (the endpoint). For one not listed, type it into "
+                         "custom_model_id."}),
+            "prompt": PROMPT,
+            "params_json": ("STRING", {"multiline": True, "default": "{}", "tooltip":
+                            "Any further model parameters as a JSON object, sent as they are, "
+                            'e.g. {"aspect_ratio": "16:9"}.'}),
+            "seed": seed_input("result"),
+            "count": count_input(),
+        }, "optional": {
+            "custom_model_id": ("STRING", {"default": "", "tooltip":
+                                "A model id not in the list; when set it replaces model_id."}),
+            "images": ("IMAGE", {"tooltip": "Input images (e.g. to edit, or a first frame), sent "
+                                            "as PNG data URLs in the model's image field."}),
+            "image_field": ("STRING", {"default": "", "tooltip":
+                            "Body field for the images, for a model not in the list (e.g. "
+                            "image_urls for a list, image_url for one image)."}),
+        }}
+
+    def submit(self, model_id, prompt, params_json, seed, count, custom_model_id="", images=None,
+               image_field=""):
+        from ..providers import seacloud, validation
+        from . import media
+
+        node = self.NODE_NAME
+        model_id = (custom_model_id or "").strip() or model_id
+        known = catalog.queue_model(model_id)
+        validation.check_prompt(node, prompt)
+        validation.check_count(node, count)
+        seed_field = known.seed_field if known else None
+        params = validation.parse_params_json(node, params_json,
+                                              reserved=("prompt",) + ((seed_field,) if seed_field else ()))
+        field = (image_field or "").strip() or (known.image_field if known else "")
+        image_count = media.check_batch(images, node, "images")
+        if known and known.requires_image and not image_count:
+            validation.fail(node, "images", f"is required: {model_id} makes a video from an image.")
+        if image_count and not field:
+            validation.fail(node, "image_field", f"is needed to send images to {model_id}, which "
+                                                 f"this pack does not know: name its image field.")
+        if known and image_count:
+            validation.check_image_count(node, "images", image_count, known.max_images, model_id)
+        limits = known.limits if known else catalog.GENERIC_UPLOAD_LIMITS
+        encoded = media.encode_images(images, limits, node=node, field="images") if image_count else []
+        single = (not known.image_list) if known else field.endswith("_url")
+        if single and len(encoded) > 1:
+            validation.fail(node, "images", f"holds {len(encoded)} images; {field} takes one.")
+        body = {**params, "prompt": prompt}
+        if encoded:
+            body[field] = encoded[0].data_url if single else [e.data_url for e in encoded]
+        identity = {"gateway": "seacloud", "model": model_id, "params": params, "prompt": prompt,
+                    "images": [e.sha256 for e in encoded], "image_field": field, "seed": seed}
+        store, queue = comfy.key_store(), seacloud.ADAPTERS["seacloud_queue"]
+
+        def start(index, fp):
+            job_body = dict(body)
+            if seed_field:
+                job_body[seed_field] = (seed + index) % (2**31)
+            return queue.submit(store, model_id=model_id, params=job_body, fingerprint=fp,
+                                kind=known.kind if known else "any",
+                                check_cancelled=comfy.check_interrupted)
+
+        return (submit_jobs("seacloud", count, identity, start),)
+
+
+class GPTunnelSeedream3Submit:
+    NODE_NAME = "GPTunnel Seedream 3 Submit"
+    DESCRIPTION = ("Starts Seedream 3 on GPTunnel (asynchronous) and returns a task for Gateway "
+                   "Await Images. GPTunnel takes a reference image only as a URL: a connected "
+                   "IMAGE is sent as a data URL, which GPTunnel may refuse.")
+    CATEGORY = "model_gateway/image"
+    RETURN_TYPES = (TASK,)
+    RETURN_NAMES = ("task",)
+    OUTPUT_TOOLTIPS = ("The submitted job(s), for Gateway Await Images.",)
+    FUNCTION = "submit"
+
+    @classmethod
+    def INPUT_TYPES(cls):
+        return {"required": {
+            "prompt": PROMPT,
+            "ar": (list(catalog.SEEDREAM3_RATIOS), {"default": "1:1", "tooltip":
+                   "Aspect ratio. Ignored by the gateway when a reference image is given."}),
+            "seed": seed_input("image"),
+            "count": count_input(),
+        }, "optional": {
+            "image": ("IMAGE", {"tooltip": "A reference image to change (one). Sent as a data URL; "
+                                           "prefer image_url where you have one."}),
+            "image_url": ("STRING", {"default": "", "tooltip":
+                          "A public URL of a reference image to change (one)."}),
+        }}
+
+    def submit(self, prompt, ar, seed, count, image=None, image_url=""):
+        from ..providers import gptunnel, validation
+        from . import media
+
+        node = self.NODE_NAME
+        validation.check_prompt(node, prompt)
+        validation.check_choice(node, "ar", ar, catalog.SEEDREAM3_RATIOS)
+        validation.check_count(node, count)
+        image_url = (image_url or "").strip()
+        image_count = media.check_batch(image, node, "image")
+        if image_count and image_url:
+            validation.fail(node, "image", "and image_url are both set: Seedream 3 takes one "
+                                           "reference image. Disconnect one.")
+        validation.check_image_count(node, "image", image_count, 1, "Seedream 3")
+        if image_url and not image_url.startswith(("http://", "https://", "data:image/")):
+            validation.fail(node, "image_url", f"must be an http(s) URL (got {image_url[:60]!r}).")
+        reference = image_url
+        identity_image = image_url
+        if image_count:
+            encoded = media.encode_images(image, catalog.SEEDREAM_LIMITS, node=node, field="image")[0]
+            reference, identity_image = encoded.data_url, encoded.sha256
+        body = {"model": "seedream-3", "prompt": prompt}
+        if reference:
+            body["images"] = [reference]
+        else:
+            body["ar"] = ar
+        identity = {"gateway": "gptunnel", "model": "seedream-3", "prompt": prompt,
+                    "ar": None if reference else ar, "image": identity_image, "seed": seed}
+        store, seedream = comfy.key_store(), gptunnel.ADAPTERS["seedream3"]
+
+        def start(index, fp):
+            return seedream.submit(store, body=body, fingerprint=fp,
+                                   check_cancelled=comfy.check_interrupted)
+
+        return (submit_jobs("gptunnel", count, identity, start),)
+
+
+class GPTunnelSeedream4:
+    NODE_NAME = "GPTunnel Seedream 4"
+    DESCRIPTION = ("Makes images with Seedream 4 on GPTunnel in one call, asking for base64 so "
+                   "there is no expiring link to chase. Each result is journalled: the same "
+                   "inputs and seed reuse it, and a result that arrives after you pressed Cancel "
+                   "is kept for the next run.")
+    CATEGORY = "model_gateway/image"
+    RETURN_TYPES = ("IMAGE", "STRING")
+    RETURN_NAMES = ("images", "usage")
+    OUTPUT_TOOLTIPS = ("The generated images as one batch.",
+                       "JSON: task ids and the cost GPTunnel reports.")
+    FUNCTION = "generate"
+    OUTPUT_NODE = True
+
+    @classmethod
+    def INPUT_TYPES(cls):
+        return {"required": {
+            "prompt": PROMPT,
+            "size": (list(catalog.SEEDREAM4_SIZES), {"default": "2K", "tooltip":
+                     "Resolution class of the result, 1K to 4K."}),
+            "aspect_ratio": (list(catalog.SEEDREAM4_RATIOS), {"default": "1:1", "tooltip":
+                             "Aspect ratio of the result."}),
+            "seed": seed_input("image"),
+            "count": count_input(),
+        }, "optional": {
+            "images": ("IMAGE", {"tooltip": f"Up to {catalog.SEEDREAM4_MAX_IMAGES} reference "
+                                            f"images (a batch), sent as data URLs."}),
+        }, "hidden": {"unique_id": "UNIQUE_ID"}}
+
+    def generate(self, prompt, size, aspect_ratio, seed, count, images=None, unique_id=None):
+        from ..providers import gptunnel, http, progress, validation
+        from ..providers.errors import GatewayError
+        from . import media
+
+        node = self.NODE_NAME
+        validation.check_prompt(node, prompt)
+        validation.check_choice(node, "size", size, catalog.SEEDREAM4_SIZES)
+        validation.check_choice(node, "aspect_ratio", aspect_ratio, catalog.SEEDREAM4_RATIOS)
+        validation.check_count(node, count)
+        image_count = media.check_batch(images, node, "images")
+        validation.check_image_count(node, "images", image_count, catalog.SEEDREAM4_MAX_IMAGES,
+                                     "Seedream 4")
+        encoded = media.encode_images(images, catalog.SEEDREAM_LIMITS, node=node,
+                                      field="images") if image_count else []
+        body = {"model": "seedream-4", "prompt": prompt, "size": size,
+                "aspect_ratio": aspect_ratio, "response_format": "base64"}
+        if encoded:
+            body["images"] = [e.data_url for e in encoded]
+        identity = {"gateway": "gptunnel", "model": "seedream-4", "prompt": prompt, "size": size,
+                    "aspect_ratio": aspect_ratio, "images": [e.sha256 for e in encoded],
+                    "seed": seed}
+        store, files_dir = comfy.key_store(), comfy.files_directory()
+
+        def make(index, fp):
+            reply = gptunnel.generate(store, body)
+            return _finished_job(reply, fp, store, files_dir)
+
+        comfy.Progress(unique_id)(f"GPTunnel seedream-4: generating {count} image(s)", 0.1)
+        # Each call runs in a worker that journals its result itself: pressing Cancel stops the
+        # wait here at once, while a result still arriving is kept for the next run.
+        lease = gptunnel.GENERATE_TIMEOUT + 60
+        results = http.parallel(
+            [lambda i=i: submit_job("gptunnel", identity, i, make, lease=lease, check_cancelled=None)
+             for i in range(count)], comfy.check_interrupted)
+        errors = [r for r in results if isinstance(r, BaseException)]
+        if errors:
+            raise errors[0]
+        jobs = results
+        paths = [p for job in jobs for p in job.files]
+        gone = [p for p in paths if not Path(p).is_file()]
+        if gone:  # reused from the journal, but deleted since
+            raise GatewayError("GPTunnel", f"a journalled result file was deleted: {gone[0]}",
+                               hint="Change the seed to generate it again.")
+        result = media.load_images(paths, node=node)
+        comfy.Progress(unique_id)(progress.summarize(jobs, 0)[0], 1.0)
+        return {"ui": {"images": comfy.preview_entries(paths)},
+                "result": (result, usage_json(jobs))}
+
+
+def _finished_job(reply: dict, fp: str, store, files_dir):
+    """A journal job for a synchronous Seedream 4 answer, its image saved to files_dir."""
+    from ..providers import http
+    from ..providers.errors import GatewayError
+    from ..providers.tasks import Job, State
+
+    task_id = str(reply.get("id") or fp[:24])
+    result = reply["result"]
+    job = Job("gptunnel", "seedream4", task_id, fp, "seedream-4", "image", state=State.SUCCEEDED,
+              usage={k: reply[k] for k in ("cost",) if k in reply})
+    if result.startswith(("http://", "https://")):
+        job.result_urls = [result]
+        dest = files_dir / f"gptunnel_{task_id}_0{_suffix(result)}"
+        http.download(result, dest, access=store.access("gptunnel"),
+                      max_bytes=64 << 20, accept=("image/",))
+    else:
+        try:
+            data = base64.b64decode(result.split(",", 1)[-1], validate=False)
+        except (binascii.Error, ValueError):
+            raise GatewayError("GPTunnel", "sent a result that is neither a URL nor base64",
+                               raw=result[:200]) from None
+        kind = ".png" if data.startswith(b"\x89PNG") else ".webp" if data[8:12] == b"WEBP" else ".jpg"
+        dest = files_dir / f"gptunnel_{task_id}_0{kind}"
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        dest.write_bytes(data)
+    job.files = [str(dest)]
+    return job
+
+
+def _suffix(url: str) -> str:
+    suffix = PurePosixPath(url.split("?")[0]).suffix.lower()
+    return suffix if suffix in (".png", ".jpg", ".jpeg", ".webp") else ""
+
+
+NODES = (SeaCloudSubmit, GPTunnelSeedream3Submit, GPTunnelSeedream4)

@@ -1,0 +1,164 @@
+"""Task nodes: wait for any gateway's task, or pick one up by its id; and the shared way submit
+nodes start jobs through the journal."""
+from __future__ import annotations
+
+import json
+from typing import Callable
+
+from ..providers.gateways import GATEWAYS
+from . import comfy
+
+TASK = "GATEWAY_TASK"
+SEED_MAX = 2**31 - 1
+IMAGE_TIMEOUT = 600
+SUBMIT_LEASE = 180.0  # how long a submit may be in flight before another worker gives up on it
+
+
+def seed_input(what: str) -> tuple:
+    return ("INT", {"default": 0, "min": 0, "max": SEED_MAX, "control_after_generate": True,
+                    "tooltip": f"Part of the request's identity: the same inputs and seed reuse "
+                               f"the {what} already paid for (even after a restart); a new seed "
+                               f"asks for a new one."})
+
+
+def count_input() -> tuple:
+    from ..providers.catalog import MAX_JOBS_PER_NODE
+    return ("INT", {"default": 1, "min": 1, "max": MAX_JOBS_PER_NODE, "tooltip":
+                    "How many to generate. They run at the same time on the gateway and are "
+                    "awaited together."})
+
+
+def submit_job(gateway: str, request: dict, index: int, submit: Callable, *,
+               lease: float = SUBMIT_LEASE, check_cancelled=comfy.check_interrupted):
+    """Job `index` of a request, journalled under the fingerprint of request + index;
+    submit(index, fingerprint) -> Job runs only if that fingerprint is not journalled yet.
+    Worker threads pass check_cancelled=None: only the thread ComfyUI runs the node in may
+    consume its interrupt flag."""
+    from ..providers.journal import fingerprint
+
+    fp = fingerprint({**request, "index": index})
+    return comfy.journal().submit_once(fp, lambda: submit(index, fp), lease_seconds=lease,
+                                       gateway_title=GATEWAYS[gateway].title,
+                                       check_cancelled=check_cancelled)
+
+
+def submit_jobs(gateway: str, count: int, request: dict, submit: Callable):
+    """Start `count` jobs of one request, one after another (each submit returns at once)."""
+    from ..providers.tasks import Task
+
+    return Task([submit_job(gateway, request, index, submit) for index in range(count)])
+
+
+def usage_json(jobs) -> str:
+    from ..providers.credentials import sandbox_enabled
+
+    usage = {"gateway": jobs[0].gateway,
+             "tasks": [{"task_id": job.task_id, "model": job.label, **job.usage} for job in jobs]}
+    if sandbox_enabled():
+        usage["sandbox"] = True
+    return json.dumps(usage, ensure_ascii=False)
+
+
+def await_task(task, *, node: str, expect: str, timeout: float, unique_id):
+    """Wait for the task's jobs with progress on the node; returns the finished jobs."""
+    from ..providers import poller, progress
+
+    if task is None or not getattr(task, "jobs", None):
+        raise ValueError(f"{node}: task is empty: connect a submit node's task output.")
+    wrong = [job for job in task.jobs if job.kind not in (expect, "any")]
+    if wrong:
+        other = "Gateway Await Video" if wrong[0].kind == "video" else "Gateway Await Images"
+        raise ValueError(f"{node}: task makes a {wrong[0].kind} ({wrong[0].label}); connect it "
+                         f"to {other} instead.")
+    show = comfy.Progress(unique_id)
+
+    def report(jobs, elapsed):
+        show(*progress.summarize(jobs, elapsed))
+
+    return poller.await_jobs(task.jobs, kind=expect, store=comfy.key_store(), journal=comfy.journal(),
+                             files_dir=comfy.files_directory(), timeout=timeout,
+                             check_cancelled=comfy.check_interrupted, report=report)
+
+
+class GatewayAwaitImages:
+    NODE_NAME = "Gateway Await Images"
+    DESCRIPTION = ("Waits for an image task from any gateway, with progress on the node, and "
+                   "downloads the results at once (result links expire). Interrupting cancels "
+                   "SeaCloud tasks; other gateways' tasks are kept and resumed by the next run.")
+    CATEGORY = "model_gateway/image"
+    RETURN_TYPES = ("IMAGE", "STRING", "STRING")
+    RETURN_NAMES = ("images", "urls", "usage")
+    OUTPUT_TOOLTIPS = ("The generated images as one batch (other sizes resized to the first's).",
+                       "The gateway's result links, one a line (they expire).",
+                       "JSON: gateway, task ids, and cost/credits/metrics where the gateway says.")
+    FUNCTION = "wait"
+    OUTPUT_NODE = True
+
+    @classmethod
+    def INPUT_TYPES(cls):
+        return {"required": {
+            "task": (TASK, {"tooltip": "A task from a submit node or Gateway Task From Id."}),
+            "timeout": ("INT", {"default": IMAGE_TIMEOUT, "min": 10, "max": 86400, "step": 10,
+                                "tooltip": "Seconds to wait before giving up. The task is kept: "
+                                           "running again keeps waiting without paying again."}),
+        }, "hidden": {"unique_id": "UNIQUE_ID"}}
+
+    def wait(self, task, timeout, unique_id=None):
+        from . import media
+
+        jobs = await_task(task, node=self.NODE_NAME, expect="image", timeout=timeout,
+                          unique_id=unique_id)
+        paths = [path for job in jobs for path in job.files]
+        images = media.load_images(paths, node=self.NODE_NAME)
+        blank = [i + 1 for i in range(images.shape[0]) if float(images[i].max()) == 0.0]
+        if blank:
+            from ..providers.errors import GatewayError
+            raise GatewayError(GATEWAYS[jobs[0].gateway].title,
+                               f"returned a blank (all black) image ({len(blank)} of "
+                               f"{images.shape[0]}); kept at {paths[blank[0] - 1]}",
+                               hint="Gateways send black images when a safety filter refused "
+                                    "the prompt or image: rephrase it and change the seed.")
+        urls = "\n".join(url for job in jobs for url in job.result_urls)
+        return {"ui": {"images": comfy.preview_entries(paths)},
+                "result": (images, urls, usage_json(jobs))}
+
+
+class GatewayTaskFromId:
+    NODE_NAME = "Gateway Task From Id"
+    DESCRIPTION = ("A task from its gateway id: fetch a job submitted elsewhere, before a "
+                   "restart, or one that took longer than the timeout.")
+    CATEGORY = "model_gateway/tasks"
+    RETURN_TYPES = (TASK,)
+    RETURN_NAMES = ("task",)
+    OUTPUT_TOOLTIPS = ("The task, for Gateway Await Images or Gateway Await Video.",)
+    FUNCTION = "task"
+    GATEWAYS_WITH_TASKS = ("seacloud", "gptunnel")
+
+    @classmethod
+    def INPUT_TYPES(cls):
+        return {"required": {
+            "gateway": (list(cls.GATEWAYS_WITH_TASKS), {"tooltip": "The gateway that runs the task."}),
+            "task_id": ("STRING", {"default": "", "tooltip":
+                                   "The task's id: SeaCloud's request_id, GPTunnel's 24-character "
+                                   "id. Shown in every usage output and timeout message."}),
+            "kind": (["image", "video"], {"default": "image", "tooltip": "What the task makes."}),
+        }}
+
+    def task(self, gateway, task_id, kind):
+        from ..providers import poller, validation
+        from ..providers.journal import fingerprint
+        from ..providers.tasks import Task
+
+        validation.check_choice(self.NODE_NAME, "gateway", gateway, self.GATEWAYS_WITH_TASKS)
+        task_id = validation.check_task_id(self.NODE_NAME, task_id)
+        fp = fingerprint({"from_id": gateway, "task_id": task_id})
+        journal = comfy.journal()
+        job = journal.get(fp)
+        if job is None:
+            operation = next(op for op, module in poller.OPERATIONS.items() if module == gateway)
+            job = poller.adapter(operation).task(comfy.key_store(), task_id, kind, fp)
+            journal.save(job)
+        return (Task([job]),)
+
+
+NODES = (GatewayAwaitImages, GatewayTaskFromId)

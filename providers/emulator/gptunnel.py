@@ -1,0 +1,91 @@
+"""GPTunnel on the emulator: Seedream 3 create/result (idle, processing, done/failed) and
+Seedream 4 generate (url or base64), with HTTP 200 code != 0 errors in zod style."""
+from __future__ import annotations
+
+import base64
+import time
+import uuid
+
+from .jobs import ratio_size
+from .server import Recorded, Reply, route
+
+SEEDREAM3_RATIOS = ("1:1", "16:9", "9:16", "4:3", "3:4")
+SEEDREAM4_RATIOS = SEEDREAM3_RATIOS + ("21:9", "9:21")
+SEEDREAM4_SIZES = {"1K": 64, "2K": 96, "3K": 112, "4K": 128}  # small stand-ins for 1K-4K
+
+
+def _invalid(path: str, expected: str, message: str) -> Reply:
+    return Reply(200, json={"code": 3, "issues": [{"path": [path], "expected": expected,
+                                                   "message": message}]})
+
+
+def create(emulator, request: Recorded) -> Reply:
+    body = request.json or {}
+    if body.get("model") != "seedream-3":
+        return _invalid("model", "'seedream-3'", "Invalid model")
+    if not body.get("prompt"):
+        return _invalid("prompt", "string", "Required")
+    if "ar" in body and body["ar"] not in SEEDREAM3_RATIOS:
+        return _invalid("ar", " | ".join(SEEDREAM3_RATIOS), "Invalid enum value")
+    images = body.get("images") or []
+    if len(images) > 1:
+        return _invalid("images", "array(1)", "Array must contain at most 1 element(s)")
+    job = emulator.jobs.create("gptunnel", "seedream-3", body, job_id=uuid.uuid4().hex[:24])
+    return Reply(json=_view(emulator, job))
+
+
+def _view(emulator, job) -> dict:
+    phase, _ = job.phase()
+    state = {"queued": "idle", "running": "processing"}.get(phase, "done")
+    url = None
+    if state == "done" and job.outcome in ("failed", "blocked"):
+        state = "failed"
+    elif state == "done" and job.outcome != "empty":
+        url = emulator.jobs.image_results(job, emulator.origin,
+                                          ratio_size(job.body.get("ar")))[0]
+    return {"code": 0, "id": job.id, "model": "seedream-3", "prompt": job.body.get("prompt"),
+            "created_at": int(time.time()), "status": state, "url": url}
+
+
+def result(emulator, request: Recorded) -> Reply:
+    task_id = (request.json or {}).get("task_id") or (request.query.get("task_id") or [None])[0]
+    job = emulator.jobs.jobs.get(task_id or "")
+    if job is None:
+        return Reply(200, json={"code": 5, "message": f"task {task_id} not found"})
+    job.polls += 1
+    return Reply(json=_view(emulator, job))
+
+
+def generate(emulator, request: Recorded) -> Reply:
+    body = request.json or {}
+    if body.get("model") != "seedream-4":
+        return _invalid("model", "'seedream-4'", "Invalid model")
+    if not body.get("prompt"):
+        return _invalid("prompt", "string", "Required")
+    if body.get("aspect_ratio", "1:1") not in SEEDREAM4_RATIOS:
+        return _invalid("aspect_ratio", " | ".join(SEEDREAM4_RATIOS), "Invalid enum value")
+    if body.get("size", "2K") not in SEEDREAM4_SIZES:
+        return _invalid("size", "'1K' | '2K' | '3K' | '4K'", "Invalid enum value")
+    if len(body.get("images") or []) > 10:
+        return _invalid("images", "array(10)", "Array must contain at most 10 element(s)")
+    job = emulator.jobs.create("gptunnel", "seedream-4", body, job_id=uuid.uuid4().hex[:24])
+    time.sleep(job.queue_seconds + job.run_seconds)  # synchronous: answers when the image is made
+    if job.outcome in ("failed", "blocked"):
+        return Reply(200, json={"code": 1, "message": "Generation failed: content rejected"})
+    size = ratio_size(body.get("aspect_ratio"), SEEDREAM4_SIZES[body.get("size", "2K")])
+    url = emulator.jobs.image_results(job, emulator.origin, size)[0]
+    if body.get("response_format") == "base64" and not emulator.seedream4_url_only:
+        data, _ = emulator.jobs.files[url.rsplit("/", 1)[-1]]
+        result_value = base64.b64encode(data).decode()
+    else:
+        result_value = url
+    return Reply(json={"code": 0, "id": job.id, "created_at": int(time.time()), "status": "done",
+                       "result": result_value, "cost": "8"})
+
+
+ROUTES = [
+    route("gptunnel", "POST", r"/v1/media/create", create),
+    route("gptunnel", "POST", r"/v1/media/result", result),
+    route("gptunnel", "GET", r"/v1/media/result", result),
+    route("gptunnel", "POST", r"/v1/media/generate", generate),
+]
