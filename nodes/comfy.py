@@ -76,8 +76,8 @@ def files_directory() -> Path:
     is emptied at every start)."""
     folder_paths = _module("folder_paths")
     if folder_paths is not None and hasattr(folder_paths, "get_output_directory"):
-        return Path(folder_paths.get_output_directory()) / "model_gateway"
-    return data_directory() / "files"
+        return Path(folder_paths.get_output_directory()) / "model_gateway" / "results"
+    return data_directory() / "results"
 
 
 class Progress:

@@ -14,7 +14,11 @@ def emulator() -> Emulator:
     global _emulator
     with _lock:
         if _emulator is None:
-            _emulator = Emulator(stream_delay=0.05).start()
+            _emulator = Emulator(stream_delay=0.05)
+            # slow enough that the queue position, progress and streamed text can be seen
+            _emulator.jobs.queue_seconds, _emulator.jobs.run_seconds = 1.5, 3.0
+            _emulator.jobs.image_longest = 768
+            _emulator.start()
         return _emulator
 
 

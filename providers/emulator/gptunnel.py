@@ -11,7 +11,7 @@ from .server import Recorded, Reply, route
 
 SEEDREAM3_RATIOS = ("1:1", "16:9", "9:16", "4:3", "3:4")
 SEEDREAM4_RATIOS = SEEDREAM3_RATIOS + ("21:9", "9:21")
-SEEDREAM4_SIZES = {"1K": 64, "2K": 96, "3K": 112, "4K": 128}  # small stand-ins for 1K-4K
+SEEDREAM4_SIZES = {"1K": 2 / 3, "2K": 1.0, "3K": 7 / 6, "4K": 4 / 3}  # of image_longest
 
 
 def _invalid(path: str, expected: str, message: str) -> Reply:
@@ -42,7 +42,8 @@ def _view(emulator, job) -> dict:
         state = "failed"
     elif state == "done" and job.outcome != "empty":
         url = emulator.jobs.image_results(job, emulator.origin,
-                                          ratio_size(job.body.get("ar")))[0]
+                                          ratio_size(job.body.get("ar"),
+                                                     emulator.jobs.image_longest))[0]
     return {"code": 0, "id": job.id, "model": "seedream-3", "prompt": job.body.get("prompt"),
             "created_at": int(time.time()), "status": state, "url": url}
 
@@ -72,7 +73,8 @@ def generate(emulator, request: Recorded) -> Reply:
     time.sleep(job.queue_seconds + job.run_seconds)  # synchronous: answers when the image is made
     if job.outcome in ("failed", "blocked"):
         return Reply(200, json={"code": 1, "message": "Generation failed: content rejected"})
-    size = ratio_size(body.get("aspect_ratio"), SEEDREAM4_SIZES[body.get("size", "2K")])
+    longest = round(emulator.jobs.image_longest * SEEDREAM4_SIZES[body.get("size", "2K")])
+    size = ratio_size(body.get("aspect_ratio"), longest)
     url = emulator.jobs.image_results(job, emulator.origin, size)[0]
     if body.get("response_format") == "base64" and not emulator.seedream4_url_only:
         data, _ = emulator.jobs.files[url.rsplit("/", 1)[-1]]

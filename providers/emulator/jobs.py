@@ -3,13 +3,12 @@ files they produce, and the outcomes tests script for the next jobs."""
 from __future__ import annotations
 
 import hashlib
-import itertools
 import threading
 import time
+import uuid
 from dataclasses import dataclass, field
 
 OUTCOMES = ("success", "failed", "blocked", "empty", "expired", "html", "black")
-_ids = itertools.count(1)
 
 
 @dataclass
@@ -46,6 +45,7 @@ class JobBook:
         self.files: dict[str, tuple[bytes, str]] = {}
         self.queue_seconds = 0.05
         self.run_seconds = 0.1
+        self.image_longest = 96  # result images' longer side (small, for fast tests)
         self._outcomes: list[str] = []
         self._lock = threading.Lock()
 
@@ -58,7 +58,7 @@ class JobBook:
     def create(self, gateway: str, model: str, body: dict, job_id: str | None = None) -> EmuJob:
         with self._lock:
             outcome = self._outcomes.pop(0) if self._outcomes else "success"
-            job = EmuJob(job_id or f"{next(_ids):06d}", gateway, model, body, outcome,
+            job = EmuJob(job_id or f"req-{uuid.uuid4().hex[:16]}", gateway, model, body, outcome,
                          self.queue_seconds, self.run_seconds)
             self.jobs[job.id] = job
         return job
@@ -82,7 +82,7 @@ class JobBook:
 
     def serve(self, name: str, job_outcomes: dict[str, str]):
         """(status, body, content type) for a CDN path, honouring 'expired' and 'html'."""
-        job_id = name.split("_")[0]
+        job_id = name.rsplit("_", 1)[0]
         outcome = job_outcomes.get(job_id)
         if outcome == "expired":
             return 403, b"<Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>", "application/xml"
@@ -100,7 +100,7 @@ def _color(job: EmuJob, index: int) -> tuple[int, int, int]:
     return 40 + digest[0] % 200, 40 + digest[1] % 200, 40 + digest[2] % 200
 
 
-def ratio_size(ratio: str | None, longest: int = 96) -> tuple[int, int]:
+def ratio_size(ratio: str | None, longest: int) -> tuple[int, int]:
     """A small image size with the given aspect ratio ("16:9"); square when unknown."""
     try:
         w, h = (float(x) for x in str(ratio).split(":"))

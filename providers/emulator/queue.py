@@ -66,7 +66,7 @@ def response(emulator, request: Recorded) -> Reply:
         return Reply(200, json=body)
     outputs = []
     if job.outcome != "empty":
-        size = ratio_size(job.body.get("aspect_ratio"))
+        size = ratio_size(job.body.get("aspect_ratio"), emulator.jobs.image_longest)
         for url in emulator.jobs.image_results(job, emulator.origin, size):
             outputs.append({"type": "image", "url": url, "content_type": "image/png",
                             "file_name": url.rsplit("/", 1)[-1], "width": size[0],
