@@ -7,21 +7,17 @@ from pathlib import Path, PurePosixPath
 
 from ..providers import catalog
 from . import comfy
-from .tasks import TASK, count_input, seed_input, submit_job, submit_jobs, usage_json
+from .tasks import TaskNode, count_input, seed_input, submit_job, submit_jobs, usage_json
 
 PROMPT = ("STRING", {"multiline": True, "default": "", "tooltip":
                      "What to generate. Connect an LLM node's text here to have it written."})
 
 
-class SeaCloudSubmit:
+class SeaCloudSubmit(TaskNode):
     NODE_NAME = "SeaCloud Submit"
     DESCRIPTION = ("Starts a job on SeaCloud's model queue (images or video) and returns at once "
                    "with a task for Gateway Await Images / Video. The same inputs and seed reuse "
                    "the journalled job instead of paying again.")
-    CATEGORY = "model_gateway/tasks"
-    RETURN_TYPES = (TASK,)
-    RETURN_NAMES = ("task",)
-    OUTPUT_TOOLTIPS = ("The submitted job(s), for an await node.",)
     FUNCTION = "submit"
 
     @classmethod
@@ -92,15 +88,12 @@ class SeaCloudSubmit:
         return (submit_jobs("seacloud", count, identity, start),)
 
 
-class GPTunnelSeedream3Submit:
+class GPTunnelSeedream3Submit(TaskNode):
     NODE_NAME = "GPTunnel Seedream 3 Submit"
     DESCRIPTION = ("Starts Seedream 3 on GPTunnel (asynchronous) and returns a task for Gateway "
                    "Await Images. GPTunnel takes a reference image only as a URL: a connected "
                    "IMAGE is sent as a data URL, which GPTunnel may refuse.")
     CATEGORY = "model_gateway/image"
-    RETURN_TYPES = (TASK,)
-    RETURN_NAMES = ("task",)
-    OUTPUT_TOOLTIPS = ("The submitted job(s), for Gateway Await Images.",)
     FUNCTION = "submit"
 
     @classmethod

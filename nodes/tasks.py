@@ -14,6 +14,14 @@ IMAGE_TIMEOUT = 600
 SUBMIT_LEASE = 180.0  # how long a submit may be in flight before another worker gives up on it
 
 
+class TaskNode:
+    """A node whose output is a task for an await node."""
+    RETURN_TYPES = (TASK,)
+    RETURN_NAMES = ("task",)
+    OUTPUT_TOOLTIPS = ("The job(s), for Gateway Await Images or Gateway Await Video.",)
+    CATEGORY = "model_gateway/tasks"
+
+
 def seed_input(what: str) -> tuple:
     return ("INT", {"default": 0, "min": 0, "max": SEED_MAX, "control_after_generate": True,
                     "tooltip": f"Part of the request's identity: the same inputs and seed reuse "
@@ -123,14 +131,10 @@ class GatewayAwaitImages:
                 "result": (images, urls, usage_json(jobs))}
 
 
-class GatewayTaskFromId:
+class GatewayTaskFromId(TaskNode):
     NODE_NAME = "Gateway Task From Id"
     DESCRIPTION = ("A task from its gateway id: fetch a job submitted elsewhere, before a "
                    "restart, or one that took longer than the timeout.")
-    CATEGORY = "model_gateway/tasks"
-    RETURN_TYPES = (TASK,)
-    RETURN_NAMES = ("task",)
-    OUTPUT_TOOLTIPS = ("The task, for Gateway Await Images or Gateway Await Video.",)
     FUNCTION = "task"
     GATEWAYS_WITH_TASKS = ("seacloud", "gptunnel")
 

@@ -67,6 +67,14 @@ def _split_data_url(url: str) -> tuple[str, str]:
     return head[len("data:"):].split(";")[0] or "image/png", data
 
 
+def _typed(event: Event) -> tuple[str, dict | None]:
+    """(event type, data) of an Anthropic or Responses event; data None when not JSON."""
+    data = _json(event)
+    if not isinstance(data, dict):
+        return event.event, None
+    return data.get("type") or event.event, data
+
+
 def _json(event: Event):
     try:
         return json.loads(event.data)
@@ -178,10 +186,9 @@ class AnthropicMessages(Dialect):
         progress.done = "content" in payload
 
     def read_event(self, event, progress):
-        data = _json(event)
-        if not isinstance(data, dict):
+        kind, data = _typed(event)
+        if data is None:
             return ""
-        kind = data.get("type") or event.event
         if kind == "message_start":
             message = data.get("message") or {}
             progress.model = message.get("model") or progress.model
@@ -237,10 +244,9 @@ class Responses(Dialect):
         progress.done = "output" in payload or "output_text" in payload
 
     def read_event(self, event, progress):
-        data = _json(event)
-        if not isinstance(data, dict):
+        kind, data = _typed(event)
+        if data is None:
             return ""
-        kind = data.get("type") or event.event
         if kind == "response.output_text.delta":
             text = data.get("delta") or ""
             progress.text.append(text)
