@@ -423,3 +423,25 @@ def test_seedream3_bad_input(emulator):
     with pytest.raises(ValueError, match="ar must be one of"):
         seedream3_submit(ar="2:1")
     assert emulator.calls() == []
+
+
+def test_task_from_id_for_gptunnel(emulator):
+    task = seedream3_submit()
+    fetched = nodes["GatewayTaskFromId"]().task("gptunnel", task.jobs[0].task_id, "image")[0]
+    images, _, _ = await_images(fetched)
+    assert images.shape == (1, 54, 96, 3)
+
+
+def test_decompression_bomb_is_refused(emulator, monkeypatch):
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 1000)  # the result (96x54) is "too large"
+    with pytest.raises(ValueError, match=r"Gateway Await Images: the result .* is too large to "
+                                         r"decode safely .* It is kept at "):
+        await_images(seacloud_submit())
+
+
+def test_result_that_is_not_an_image(emulator):
+    task = seacloud_submit()
+    job = emulator.jobs.jobs[task.jobs[0].task_id]
+    job.files.append(emulator.jobs.add_file(f"{job.id}_0.png", b"GIF89a not really", "image/png"))
+    with pytest.raises(ValueError, match="is not a readable image"):
+        await_images(task)
