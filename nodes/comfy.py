@@ -115,3 +115,11 @@ def preview_entries(paths: list[str]) -> list[dict]:
         entries.append({"filename": relative.name, "subfolder": str(relative.parent).replace(
             "\\", "/").strip("."), "type": "output"})
     return entries
+
+
+def video_from_file(path: str):
+    """ComfyUI's native VIDEO for a kept file (no re-encode when saved), or None where this
+    ComfyUI has no VIDEO type."""
+    impl = _module("comfy_api.input_impl")
+    factory = getattr(impl, "VideoFromFile", None)
+    return factory(path) if factory else None

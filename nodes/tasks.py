@@ -136,7 +136,7 @@ class GatewayTaskFromId(TaskNode):
     DESCRIPTION = ("A task from its gateway id: fetch a job submitted elsewhere, before a "
                    "restart, or one that took longer than the timeout.")
     FUNCTION = "task"
-    GATEWAYS_WITH_TASKS = ("seacloud", "gptunnel")
+    GATEWAYS_WITH_TASKS = ("seacloud", "gptunnel", "opencomputing")
 
     @classmethod
     def INPUT_TYPES(cls):

@@ -62,6 +62,7 @@ class DecodedVideo:
     frame_count_source: int
     duration: float        # seconds the returned frames cover: N * frame_step / source fps
     warning: str = ""      # set when fewer (or more) frames came out than the container said
+    truncated: bool = False  # fewer frames than the container said: the file is damaged
 
 
 @dataclass
@@ -283,7 +284,7 @@ def decode_video(path, *, max_frames: int = 0, frame_step: int = 1, max_side: in
     audio = _decode_audio(av, torch, path, duration=duration, start=first_time, node=node)
     return DecodedVideo(frames=frames, audio=audio, fps=source.fps / frame_step,
                         frame_count_source=seen if reached_end else source.frames,
-                        duration=duration, warning=warning)
+                        duration=duration, warning=warning, truncated=kept < n)
 
 
 def _decode_audio(av, torch, path: Path, *, duration: float, start: float | None,

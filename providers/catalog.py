@@ -109,3 +109,113 @@ SEEDREAM4_SIZES = ("1K", "2K", "3K", "4K")
 SEEDREAM4_RATIOS = ("1:1", "16:9", "9:16", "4:3", "3:4", "21:9", "9:21")
 SEEDREAM4_MAX_IMAGES = 10
 MAX_JOBS_PER_NODE = 8
+
+
+# -- OpenComputing video: one row per (operation, model), with the page's llmid and fields ----
+
+SEEDANCE2_RATIOS = ("adaptive", "16:9", "4:3", "1:1", "3:4", "9:16", "21:9")
+SEEDANCE15_RATIOS = ("adaptive", "keep_ratio", "16:9", "4:3", "1:1", "3:4", "9:16", "9:21", "21:9")
+SEEDANCE2_REF_RATIOS = ("16:9", "4:3", "1:1", "3:4", "9:16", "9:21", "21:9")
+VIDU_RATIOS = ("16:9", "9:16", "4:3", "3:4", "1:1")
+WAN_SIZES = ("832*480", "480*832", "624*624", "1280*720", "720*1280", "960*960", "1088*832",
+             "832*1088", "1920*1080", "1080*1920", "1440*1440", "1632*1248", "1248*1632")
+
+
+@dataclass(frozen=True)
+class VideoModel:
+    name: str                          # what the node's model combo shows
+    operation: str                     # "t2v", "i2v" or "r2v"
+    llmid: str                         # OpenComputing's id for this model and operation
+    model: str | None                  # the "model" field, where the page has one
+    durations: tuple[int, ...]
+    duration: int                      # the page's default
+    resolutions: tuple[str, ...] = ()
+    resolution: str | None = None
+    ratios: tuple[str, ...] = ()
+    ratio: str | None = None
+    ratio_fields: tuple[str, ...] = ("ratio",)
+    sizes: tuple[str, ...] = ()
+    size: str | None = None
+    negative_prompt: bool = False
+    off_peak: bool = False
+    frame_fields: tuple[str, str] = ("image_file1", "image_file2")
+    frame_limits: ImageLimits = GENERIC_UPLOAD_LIMITS
+    max_images: int = 0                # reference images (r2v)
+    max_videos: int = 0
+    max_audios: int = 0
+    max_reference_seconds: float = 15.0
+    estimate: float = 180.0            # typical seconds to make, for the progress line
+
+    @property
+    def parameters(self) -> tuple[str, ...]:
+        """The node inputs this model takes (the others are not sent)."""
+        flags = {"duration": True, "resolution": bool(self.resolutions),
+                 "ratio": bool(self.ratios), "size": bool(self.sizes),
+                 "negative_prompt": self.negative_prompt, "off_peak": self.off_peak}
+        return tuple(name for name, taken in flags.items() if taken)
+
+
+def _seedance2(name, operation, llmid, model, fast=False):
+    reference = operation == "r2v"
+    return VideoModel(
+        name, operation, llmid, model, durations=tuple(range(4, 16)),
+        duration=12 if reference else 5,
+        resolutions=("480p", "720p") if fast else ("480p", "720p", "1080p"),
+        resolution="720p" if fast or not reference else "1080p",
+        ratios=SEEDANCE2_REF_RATIOS if reference else SEEDANCE2_RATIOS,
+        ratio=None if reference else "adaptive",
+        frame_fields=("image1_file", "image2_file"), frame_limits=SEEDANCE_LIMITS,
+        max_images=9 if reference else 0, max_videos=3 if reference else 0,
+        max_audios=3 if reference else 0, estimate=120.0 if fast else 180.0)
+
+
+def _seedance2_pair(operation, doubao_llmid, wetoken_llmid):
+    return (
+        _seedance2("Seedance 2.0 (Doubao)", operation, doubao_llmid, "doubao-seedance-2-0-260128"),
+        _seedance2("Seedance 2.0 fast (Doubao)", operation, doubao_llmid,
+                   "doubao-seedance-2-0-fast-260128", fast=True),
+        _seedance2("Seedance 2.0 (WeToken)", operation, wetoken_llmid, "dreamina-seedance-2-0-260128"),
+        _seedance2("Seedance 2.0 fast (WeToken)", operation, wetoken_llmid,
+                   "dreamina-seedance-2-0-fast-260128", fast=True),
+    )
+
+
+def _seedance15(operation, llmid):
+    # The page's field table spells the ratio "radio" while its example sends "ratio": both go.
+    return VideoModel("Seedance 1.5 pro", operation, llmid, None, durations=tuple(range(4, 13)),
+                      duration=12, resolutions=("480p", "720p", "1080p"), resolution="1080p",
+                      ratios=SEEDANCE15_RATIOS, ratio=None, ratio_fields=("radio", "ratio"),
+                      frame_limits=SEEDANCE_LIMITS)
+
+
+def _wan(name, operation, llmid):
+    return VideoModel(name, operation, llmid, None, durations=(5, 10, 15), duration=15,
+                      sizes=WAN_SIZES, size="1920*1080", negative_prompt=True, estimate=240.0)
+
+
+def _vidu(name, operation, llmid, model):
+    return VideoModel(name, operation, llmid, model, durations=tuple(range(1, 17)), duration=10,
+                      resolutions=("540p", "720p", "1080p"), resolution="1080p",
+                      ratios=VIDU_RATIOS, ratio="16:9", off_peak=True, estimate=240.0)
+
+
+VIDEO_MODELS: tuple[VideoModel, ...] = (
+    *_seedance2_pair("t2v", "YjjGgxO_Xma8PWsMjJvps", "TWay-xd0p0pkEX-_Kuhto"),
+    _seedance15("t2v", "CrEMkFQfRCmbmopZsCqLj"),
+    _wan("Wan 2.6 t2v", "t2v", "u9HZyfDoqU6uKI6M1BTks"),
+    _vidu("Vidu q3 pro", "t2v", "r0ill7L0s6PtBS8mkmg-7", None),
+    *_seedance2_pair("i2v", "UeYax4591ytnPcr9eumry", "tb0VSY6WeyGbzaolU1_qE"),
+    _seedance15("i2v", "7RTOJD6K8A7RXCMG4GnQ9"),
+    _vidu("Vidu q3 pro", "i2v", "FK_h7FLYnosv2TkMN4ATC", "viduq3-pro"),
+    _vidu("Vidu q2 turbo", "i2v", "FK_h7FLYnosv2TkMN4ATC", "viduq2-turbo"),
+    _wan("Wan 2.6 r2v", "i2v", "x4HksKp9mXR1Yv60mw6Py"),
+    *_seedance2_pair("r2v", "dmPXF65TD1riKj9KaxLmg", "nVbH7lEO51soqTbLGIHE_"),
+)
+
+
+def video_models(operation: str) -> list[VideoModel]:
+    return [m for m in VIDEO_MODELS if m.operation == operation]
+
+
+def video_model(operation: str, name: str) -> VideoModel | None:
+    return next((m for m in video_models(operation) if m.name == name), None)

@@ -270,12 +270,18 @@ def download(url: str, dest: Path, *, access: Access, max_bytes: int,
         partial = dest.with_name(dest.name + ".part")
         written = 0
         try:
-            with open(partial, "wb") as handle:
-                for chunk in response.iter_content(chunk_size=1 << 16):
-                    written += len(chunk)
-                    if written > max_bytes:
-                        raise _too_large(title, written, max_bytes)
-                    handle.write(chunk)
+            try:
+                with open(partial, "wb") as handle:
+                    for chunk in response.iter_content(chunk_size=1 << 16):
+                        written += len(chunk)
+                        if written > max_bytes:
+                            raise _too_large(title, written, max_bytes)
+                        handle.write(chunk)
+            except requests.exceptions.RequestException as exc:  # cut off midway
+                raise GatewayError(title, f"the download from {_origin(url)} broke off after "
+                                          f"{written // 1024} KiB ({_reason(exc)})",
+                                   hint="Run again to retry the download; the task is kept."
+                                   ) from None
             if written == 0:
                 raise GatewayError(title, "the result file is empty",
                                    hint="Run again; if it persists the generation failed.")

@@ -4,6 +4,7 @@ on the gateway where it can (otherwise the job stays journalled for the next run
 from __future__ import annotations
 
 import importlib
+import logging
 import os
 import time
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from .gateways import GATEWAYS
 from .journal import Journal
 from .tasks import Job, State, Status
 
+log = logging.getLogger("model_gateway.poller")
 MB = 1 << 20
 DOWNLOAD_LIMITS = {"image": 64 * MB, "video": 1024 * MB}
 ACCEPT = {"image": ("image/",), "video": ("video/", "image/")}  # the cover is an image
@@ -140,21 +142,37 @@ def _download(jobs, kind, store, journal, files_dir, check_cancelled) -> None:
     for job, result in zip(missing, results):
         if isinstance(result, BaseException):
             raise result
-        job.files = result
+        job.files, job.cover_file = result
         journal.save(job)
 
 
-def fetch_files(job: Job, kind: str, store: KeyStore, files_dir: Path) -> list[str]:
+def fetch_files(job: Job, kind: str, store: KeyStore, files_dir: Path
+                ) -> tuple[list[str], str | None]:
+    """(result files, cover file or None), downloaded into files_dir."""
     access = store.access(job.gateway, "model" if job.gateway == "seacloud" else "main")
+    stem = f"{job.gateway}_{_safe(job.task_id)}"
     paths = []
     for index, url in enumerate(job.result_urls):
-        suffix = Path(url.split("?")[0]).suffix.lower()
-        suffix = suffix if suffix and len(suffix) <= 5 else ""
-        dest = files_dir / f"{job.gateway}_{_safe(job.task_id)}_{index}{suffix}"
+        dest = files_dir / f"{stem}_{index}{_suffix(url, kind)}"
         http.download(url, dest, access=access, max_bytes=download_limit(kind),
                       accept=ACCEPT[kind])
         paths.append(str(dest))
-    return paths
+    cover = None
+    if job.cover_url:
+        dest = files_dir / f"{stem}_cover{_suffix(job.cover_url, 'image')}"
+        try:
+            cover = str(http.download(job.cover_url, dest, access=access,
+                                      max_bytes=download_limit("image"), accept=("image/",)))
+        except GatewayError as error:  # the video is what was paid for; a cover is a bonus
+            log.warning("cover of %s not downloaded: %s", job.task_id, error)
+    return paths, cover
+
+
+def _suffix(url: str, kind: str) -> str:
+    suffix = Path(url.split("?")[0]).suffix.lower()
+    if suffix and len(suffix) <= 5 and suffix[1:].isalnum():
+        return suffix
+    return ".mp4" if kind == "video" else ".png"
 
 
 def _files_present(job: Job) -> bool:

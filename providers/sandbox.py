@@ -18,6 +18,7 @@ def emulator() -> Emulator:
             # slow enough that the queue position, progress and streamed text can be seen
             _emulator.jobs.queue_seconds, _emulator.jobs.run_seconds = 1.5, 3.0
             _emulator.jobs.image_longest = 768
+            _emulator.video.update(width=640, height=360, seconds=3.0)
             _emulator.start()
         return _emulator
 

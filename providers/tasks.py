@@ -52,6 +52,8 @@ class Job:
     files: list[str] = field(default_factory=list)
     usage: dict = field(default_factory=dict)
     cover_url: str | None = None
+    cover_file: str | None = None
+    estimate: float | None = None  # typical seconds to finish, for the progress line
     raw: dict = field(default_factory=dict)
     created_at: float = field(default_factory=time.time)
     updated_at: float = field(default_factory=time.time)

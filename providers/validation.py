@@ -89,3 +89,68 @@ def check_task_id(node: str, task_id: str) -> str:
     if not task_id or any(c.isspace() for c in task_id) or len(task_id) > 200:
         fail(node, "task_id", f"must be the id the gateway gave the task (got {task_id!r}).")
     return task_id
+
+
+DEFAULT = "default"
+
+
+def _span(values) -> str:
+    values = list(values)
+    if len(values) > 3 and values == list(range(values[0], values[-1] + 1)):
+        return f"{values[0]} to {values[-1]}"
+    return ", ".join(map(str, values))
+
+
+def video_settings(node: str, model, *, duration: int, resolution: str, ratio: str, size: str,
+                   negative_prompt: str, off_peak: bool) -> dict:
+    """The model's values for the node's inputs: "default" (or duration 0) takes the page's
+    default; a value the model does not allow, or an input it does not take, is an error."""
+    takes = ", ".join(model.parameters)
+
+    def pick(field, value, allowed, default):
+        if value == DEFAULT:
+            return default
+        if not allowed:
+            fail(node, field, f"is not taken by {model.name}: set it to default ({model.name} "
+                              f"takes {takes}).")
+        if value not in allowed:
+            fail(node, field, f"must be one of {', '.join(allowed)} for {model.name} (got {value}).")
+        return value
+
+    if duration == 0:
+        duration = model.duration
+    elif duration not in model.durations:
+        fail(node, "duration", f"must be {_span(model.durations)} seconds for {model.name} "
+                               f"(got {duration}); 0 takes its default, {model.duration}.")
+    if negative_prompt.strip() and not model.negative_prompt:
+        fail(node, "negative_prompt", f"is not taken by {model.name}: leave it empty.")
+    if off_peak and not model.off_peak:
+        fail(node, "off_peak", f"is only for Vidu models; {model.name} does not take it.")
+    return {"duration": duration,
+            "resolution": pick("resolution", resolution, model.resolutions, model.resolution),
+            "ratio": pick("ratio", ratio, model.ratios, model.ratio),
+            "size": pick("size", size, model.sizes, model.size),
+            "negative_prompt": negative_prompt.strip(), "off_peak": bool(off_peak)}
+
+
+def check_references(node: str, model, *, images: int, video_seconds: list[float],
+                     audio_seconds: list[float]) -> None:
+    """Seedance 2.0 reference rules: images, videos of at most 15 s in all, audios likewise,
+    and audio only with an image or a video."""
+    check_image_count(node, "images", images, model.max_images, model.name)
+    if len(video_seconds) > model.max_videos:
+        fail(node, "videos", f"{len(video_seconds)} are connected; {model.name} takes at most "
+                             f"{model.max_videos}.")
+    if len(audio_seconds) > model.max_audios:
+        fail(node, "audios", f"{len(audio_seconds)} are connected; {model.name} takes at most "
+                             f"{model.max_audios}.")
+    limit = model.max_reference_seconds
+    if sum(video_seconds) > limit:
+        fail(node, "videos", f"last {sum(video_seconds):.1f} s together; at most {limit:g} s "
+                             f"are allowed. Trim them first.")
+    if sum(audio_seconds) > limit:
+        fail(node, "audios", f"last {sum(audio_seconds):.1f} s together; at most {limit:g} s "
+                             f"are allowed. Trim them first.")
+    if not images and not video_seconds:
+        what = "audio alone is not allowed" if audio_seconds else "nothing is connected"
+        fail(node, "images", f"or a video is needed as a reference: {what}.")

@@ -34,9 +34,11 @@ def test_imports_under_any_folder_name_without_comfyui_or_heavy_modules():
                             text=True, cwd="/", timeout=120)
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
-    assert report["nodes"] == ["CloudBaseLLM", "GPTunnelSeedream3Submit", "GPTunnelSeedream4",
-                               "GatewayAwaitImages", "GatewayTaskFromId", "OpenComputingLLM",
-                               "SeaCloudLLM", "SeaCloudSubmit"]
+    assert report["nodes"] == [
+        "CloudBaseLLM", "GPTunnelSeedream3Submit", "GPTunnelSeedream4", "GatewayAwaitImages",
+        "GatewayAwaitVideo", "GatewayTaskFromId", "OpenComputingImageToVideo", "OpenComputingLLM",
+        "OpenComputingReferenceToVideo", "OpenComputingTextToVideo", "SeaCloudLLM",
+        "SeaCloudSubmit"]
     assert report["names"]["SeaCloudLLM"] == "SeaCloud LLM"
     assert report["web"] == "./web"
     assert report["heavy"] == [], "imported at load time; import it where it is used"

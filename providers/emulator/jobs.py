@@ -8,7 +8,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 
-OUTCOMES = ("success", "failed", "blocked", "empty", "expired", "html", "black")
+OUTCOMES = ("success", "failed", "blocked", "empty", "expired", "html", "black", "corrupt")
 
 
 @dataclass

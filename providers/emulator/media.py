@@ -106,7 +106,8 @@ def make_mp4(path, *, width: int, height: int, seconds: float, fps: int = 24, au
             sound.codec_context.bit_rate = 96_000 * channels
 
         for index in range(n_frames):
-            frame = av.VideoFrame.from_ndarray(_frame_rgb(index, width, height, detail), format="rgb24")
+            pixels = _frame_rgb(index, width, height, detail)
+            frame = av.VideoFrame.from_ndarray(pixels, format="rgb24")
             frame.pts = index
             frame.time_base = video.codec_context.time_base
             container.mux(video.encode(frame))

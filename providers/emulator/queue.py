@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from .jobs import ratio_size
 from .server import Recorded, Reply, route
+from .video import publish_video
+
+VIDEO_MODELS = {"seedance_2_0", "wan26_i2v"}
 
 ERROR_TYPES = {"failed": ("INFERENCE_FAILURE", "The model failed to generate"),
                "blocked": ("CONTENT_BLOCKED", "The prompt was blocked by the content filter")}
@@ -65,7 +68,13 @@ def response(emulator, request: Recorded) -> Reply:
     if "error" in body:
         return Reply(200, json=body)
     outputs = []
-    if job.outcome != "empty":
+    if job.outcome != "empty" and job.model in VIDEO_MODELS:
+        if not job.files:
+            job.files = publish_video(emulator, job, audio=False)[:1]
+        outputs.append({"type": "video", "url": emulator.origin + job.files[0],
+                        "content_type": "video/mp4", "file_name": "video.mp4",
+                        "duration": emulator.video["seconds"]})
+    elif job.outcome != "empty":
         size = ratio_size(job.body.get("aspect_ratio"), emulator.jobs.image_longest)
         for url in emulator.jobs.image_results(job, emulator.origin, size):
             outputs.append({"type": "image", "url": url, "content_type": "image/png",

@@ -11,6 +11,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Callable, Iterable
 from urllib.parse import parse_qs, urlsplit
 
+VIDEO_DEFAULTS = {"width": 160, "height": 96, "seconds": 1.0, "fps": 24}
+
 # Base path of each gateway endpoint on the emulator, by (gateway, role).
 PREFIXES = {
     ("seacloud", "llm"): "/seacloud/llm",
@@ -80,14 +82,17 @@ class Emulator:
         self.reply_delay = 0.0  # seconds to wait before answering anything
         self.short_submit_reply = False  # SeaCloud answers {"request_id", "status"} only
         self.seedream4_url_only = False  # Seedream 4 answers a URL even when asked for base64
+        self.wrapped_tasks = False  # OpenComputing's newer {"status": "ok", "data": ...} shape
+        self.video = dict(VIDEO_DEFAULTS)  # size of the mp4s the emulator makes
         from .jobs import JobBook
         self.jobs = JobBook()
         self.requests: list[Recorded] = []
         self._scripted: list[_Scripted] = []
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
-        from . import chat, gptunnel, queue
-        self._routes: list[Route] = [*chat.ROUTES, *queue.ROUTES, *gptunnel.ROUTES]
+        from . import chat, gptunnel, queue, video
+        self._routes: list[Route] = [*chat.ROUTES, *queue.ROUTES, *gptunnel.ROUTES,
+                                     *video.ROUTES]
 
     # -- lifecycle -------------------------------------------------------------------------
     def start(self) -> "Emulator":
@@ -142,6 +147,8 @@ class Emulator:
         self.jobs = JobBook()
         self.short_submit_reply = False
         self.seedream4_url_only = False
+        self.wrapped_tasks = False
+        self.video = dict(VIDEO_DEFAULTS)
 
     # -- dispatch ----------------------------------------------------------------------------
     def handle(self, method: str, raw_path: str, headers: dict, body: bytes) -> Reply:

@@ -1,0 +1,271 @@
+"""Video nodes: OpenComputing text / first-last frame / reference to video, and the one await
+node that turns any gateway's video task into frames, audio, fps and ComfyUI's native VIDEO."""
+from __future__ import annotations
+
+import json
+import os
+
+from ..providers import catalog
+from ..providers.validation import DEFAULT
+from . import comfy
+from .image import PROMPT
+from .tasks import TaskNode, await_task, seed_input, submit_jobs, usage_json
+
+VIDEO_TIMEOUT = 1800
+MAX_REFERENCE_VIDEOS = 3
+MAX_REFERENCE_AUDIOS = 3
+
+
+def _union(attribute: str) -> list[str]:
+    values: list[str] = []
+    for model in catalog.VIDEO_MODELS:
+        values += [v for v in getattr(model, attribute) if v not in values]
+    return [DEFAULT] + values
+
+
+def _parameter_inputs() -> dict:
+    return {
+        "duration": ("INT", {"default": 0, "min": 0, "max": 16, "tooltip":
+                     "Length in seconds; 0 takes the model's default. Seedance 2.0: 4-15, "
+                     "Seedance 1.5: 4-12, Wan: 5/10/15, Vidu: 1-16."}),
+        "resolution": (_union("resolutions"), {"default": DEFAULT, "tooltip":
+                       "Seedance and Vidu; 'default' takes the model's. Seedance 2.0 fast has "
+                       "no 1080p; Vidu has 540p."}),
+        "ratio": (_union("ratios"), {"default": DEFAULT, "tooltip":
+                  "Aspect ratio, Seedance and Vidu; 'default' takes the model's."}),
+        "size": (_union("sizes"), {"default": DEFAULT, "tooltip":
+                 "Width*height, Wan only; 'default' takes 1920*1080."}),
+        "negative_prompt": ("STRING", {"default": "", "tooltip":
+                            "What to avoid in the video (Wan only)."}),
+        "off_peak": ("BOOLEAN", {"default": False, "tooltip":
+                     "Vidu only: run in off-peak hours, cheaper but it can take many hours. "
+                     "Fetch it later with Gateway Task From Id."}),
+        "seed": seed_input("video"),
+    }
+
+
+class _OpenComputingVideo(TaskNode):
+    OPERATION = ""
+    FUNCTION = "submit"
+    CATEGORY = "model_gateway/video"
+
+    @classmethod
+    def INPUT_TYPES(cls):
+        names = [m.name for m in catalog.video_models(cls.OPERATION)]
+        return {"required": {
+            "model": (names, {"default": names[0], "tooltip":
+                      "The model; its OpenComputing llmid is looked up by the pack."}),
+            "prompt": PROMPT, **cls.media_inputs(), **_parameter_inputs(),
+        }, "optional": cls.optional_inputs()}
+
+    @classmethod
+    def media_inputs(cls) -> dict:
+        return {}
+
+    @classmethod
+    def optional_inputs(cls) -> dict:
+        return {}
+
+    def uploads(self, model, **media) -> list:
+        return []
+
+    def submit(self, model, prompt, duration, resolution, ratio, size, negative_prompt, off_peak,
+               seed, **media):
+        from ..providers import opencomputing, validation
+
+        node = self.NODE_NAME
+        chosen = catalog.video_model(self.OPERATION, model)
+        if chosen is None:
+            validation.check_choice(node, "model", model,
+                                    [m.name for m in catalog.video_models(self.OPERATION)])
+        validation.check_prompt(node, prompt)
+        settings = validation.video_settings(node, chosen, duration=duration,
+                                             resolution=resolution, ratio=ratio, size=size,
+                                             negative_prompt=negative_prompt, off_peak=off_peak)
+        uploads = self.uploads(chosen, **media)
+        fields = opencomputing.video_fields(chosen, prompt=prompt, **settings)
+        identity = {"gateway": "opencomputing", "operation": self.OPERATION, "fields": fields,
+                    "uploads": [(u.field, _digest(u.data)) for u in uploads], "seed": seed}
+        store, tasks = comfy.key_store(), opencomputing.ADAPTERS["opencomputing_video"]
+
+        def start(index, fp):
+            return tasks.submit(store, fields=fields, uploads=uploads, fingerprint=fp,
+                                label=chosen.name, estimate=chosen.estimate,
+                                check_cancelled=comfy.check_interrupted)
+
+        return (submit_jobs("opencomputing", 1, identity, start),)
+
+
+def _digest(data: bytes) -> str:
+    import hashlib
+    return hashlib.sha256(data).hexdigest()
+
+
+def _image_uploads(images, field: str, stem: str, limits, node: str, input_name: str) -> list:
+    from ..providers.opencomputing import Upload
+    from . import media
+
+    encoded = media.encode_images(images, limits, node=node, field=input_name)
+    return [Upload(field, f"{stem}{i + 1 if len(encoded) > 1 else ''}{e.extension}", e.data, e.mime)
+            for i, e in enumerate(encoded)]
+
+
+class OpenComputingTextToVideo(_OpenComputingVideo):
+    NODE_NAME = "OpenComputing Text to Video"
+    DESCRIPTION = ("Starts a text-to-video job on OpenComputing (Seedance 2.0 / 1.5, Wan 2.6, "
+                   "Vidu) and returns a task for Gateway Await Video. Only the parameters the "
+                   "chosen model takes are sent.")
+    OPERATION = "t2v"
+
+
+class OpenComputingImageToVideo(_OpenComputingVideo):
+    NODE_NAME = "OpenComputing Image to Video"
+    DESCRIPTION = ("Starts an image-to-video job on OpenComputing from a first frame and an "
+                   "optional last frame (sent as files under each model's field names).")
+    OPERATION = "i2v"
+
+    @classmethod
+    def media_inputs(cls):
+        return {"first_frame": ("IMAGE", {"tooltip": "The video's first frame (one image). "
+                                                     "Seedance: 300-6000 px a side, aspect "
+                                                     "0.4-2.5; larger images are downscaled."})}
+
+    @classmethod
+    def optional_inputs(cls):
+        return {"last_frame": ("IMAGE", {"tooltip": "The video's last frame (one image)."})}
+
+    def uploads(self, model, first_frame, last_frame=None):
+        from ..providers import validation
+        from . import media
+
+        node = self.NODE_NAME
+        for name, frame in (("first_frame", first_frame), ("last_frame", last_frame)):
+            validation.check_image_count(node, name, media.check_batch(frame, node, name), 1,
+                                         model.name)
+        first_field, last_field = model.frame_fields
+        uploads = _image_uploads(first_frame, first_field, "first_frame", model.frame_limits,
+                                 node, "first_frame")
+        if last_frame is not None:
+            uploads += _image_uploads(last_frame, last_field, "last_frame", model.frame_limits,
+                                      node, "last_frame")
+        return uploads
+
+
+class OpenComputingReferenceToVideo(_OpenComputingVideo):
+    NODE_NAME = "OpenComputing Reference to Video"
+    DESCRIPTION = ("Starts a reference-to-video job on OpenComputing (Seedance 2.0): up to 9 "
+                   "images, 3 videos and 3 audios (videos and audios 15 s at most in all; audio "
+                   "only with an image or a video).")
+    OPERATION = "r2v"
+
+    @classmethod
+    def optional_inputs(cls):
+        inputs = {"images": ("IMAGE", {"tooltip": "Reference images (a batch, up to 9)."})}
+        for i in range(1, MAX_REFERENCE_VIDEOS + 1):
+            inputs[f"video_{i}"] = ("VIDEO", {"tooltip": "A reference video, sent as mp4."})
+        for i in range(1, MAX_REFERENCE_AUDIOS + 1):
+            inputs[f"audio_{i}"] = ("AUDIO", {"tooltip": "A reference audio, sent as WAV."})
+        return inputs
+
+    def uploads(self, model, images=None, **media_inputs):
+        from ..providers import validation
+        from ..providers.opencomputing import Upload
+        from . import media, reference_media
+
+        node = self.NODE_NAME
+        videos = [(k, v) for k, v in sorted(media_inputs.items()) if k.startswith("video_") and v is not None]
+        audios = [(k, v) for k, v in sorted(media_inputs.items()) if k.startswith("audio_") and v is not None]
+        video_files = [reference_media.video_file(v, node=node, field=k) for k, v in videos]
+        audio_files = [reference_media.audio_file(a, node=node, field=k) for k, a in audios]
+        validation.check_references(node, model, images=media.check_batch(images, node, "images"),
+                                    video_seconds=[s for _, s in video_files],
+                                    audio_seconds=[s for _, s in audio_files])
+        uploads = [] if images is None else _image_uploads(images, "image_files", "image_",
+                                                           model.frame_limits, node, "images")
+        uploads += [Upload("video_files", f"video_{i + 1}.mp4", data, "video/mp4")
+                    for i, (data, _) in enumerate(video_files)]
+        uploads += [Upload("audio_files", f"audio_{i + 1}.wav", data, "audio/wav")
+                    for i, (data, _) in enumerate(audio_files)]
+        return uploads
+
+
+def memory_budget() -> int:
+    try:
+        gigabytes = float(os.environ.get("MODEL_GATEWAY_VIDEO_MEMORY_GB", "4"))
+    except ValueError:
+        gigabytes = 4.0
+    return int(gigabytes * (1 << 30))
+
+
+class GatewayAwaitVideo:
+    NODE_NAME = "Gateway Await Video"
+    DESCRIPTION = ("Waits for a video task from any gateway (minutes, with elapsed time and an "
+                   "estimate on the node), downloads the mp4 at once and keeps it, and decodes "
+                   "it once into frames, audio and fps. Interrupting never loses the task.")
+    CATEGORY = "model_gateway/video"
+    RETURN_TYPES = ("IMAGE", "AUDIO", "FLOAT", "VIDEO", "STRING", "STRING", "IMAGE")
+    RETURN_NAMES = ("frames", "audio", "fps", "video", "path", "usage", "cover")
+    OUTPUT_TOOLTIPS = (
+        "The video's frames [N,H,W,3] (after max_frames, frame_step, max_side).",
+        "The soundtrack (silent audio of the same length when the video has none).",
+        "Frames per second of the frames output (source fps / frame_step).",
+        "ComfyUI's native VIDEO of the kept file: Save Video writes it without re-encoding.",
+        "Where the mp4 is kept (one a line if the task made several).",
+        "JSON: gateway, task ids, and credits/usage where the gateway says.",
+        "The gateway's cover image, or the first frame where it sends none.")
+    FUNCTION = "wait"
+    OUTPUT_NODE = True
+
+    @classmethod
+    def INPUT_TYPES(cls):
+        return {"required": {
+            "task": ("GATEWAY_TASK", {"tooltip": "A video task from a submit node or Gateway "
+                                                 "Task From Id."}),
+            "timeout": ("INT", {"default": VIDEO_TIMEOUT, "min": 10, "max": 7 * 86400,
+                                "step": 10, "tooltip":
+                                "Seconds to wait (default 30 min). The task is kept: run again "
+                                "to keep waiting, or fetch it later with Gateway Task From Id."}),
+            "max_frames": ("INT", {"default": 0, "min": 0, "max": 100000, "tooltip":
+                                   "Decode at most this many frames (0: all)."}),
+            "frame_step": ("INT", {"default": 1, "min": 1, "max": 100, "tooltip":
+                                   "Keep every n-th frame (fps is divided by n)."}),
+            "max_side": ("INT", {"default": 1024, "min": 0, "max": 8192, "step": 8, "tooltip":
+                                 "Resize while decoding so the longer side is at most this (0: "
+                                 "full size). Keeps a 1080p 15 s video at about 2.5 GB."}),
+        }, "hidden": {"unique_id": "UNIQUE_ID"}}
+
+    def wait(self, task, timeout, max_frames, frame_step, max_side, unique_id=None):
+        from . import media, video_decode
+
+        node = self.NODE_NAME
+        jobs = await_task(task, node=node, expect="video", timeout=timeout, unique_id=unique_id)
+        path = jobs[0].files[0]
+        show = comfy.Progress(unique_id)
+
+        def decoding(kept, planned):
+            comfy.check_interrupted()
+            if kept % 12 == 0 or kept == planned:
+                show(f"decoding: {kept} of {planned} frames", kept / max(planned, 1))
+
+        decoded = video_decode.decode_video(path, max_frames=max_frames, frame_step=frame_step,
+                                            max_side=max_side, memory_budget_bytes=memory_budget(),
+                                            node=node, progress=decoding)
+        if decoded.truncated:  # a damaged result is an error, not a quietly shorter video
+            raise ValueError(decoded.warning)
+        cover_file = jobs[0].cover_file
+        cover = (media.load_images([cover_file], node=node) if cover_file
+                 else decoded.frames[:1].clone())
+        paths = "\n".join(p for job in jobs for p in job.files)
+        usage = json.loads(usage_json(jobs))
+        if decoded.warning:
+            usage["warning"] = decoded.warning
+        show(f"{decoded.frames.shape[0]} frames at {decoded.fps:g} fps"
+             + (f" · {decoded.warning}" if decoded.warning else ""), 1.0)
+        return {"ui": {"images": comfy.preview_entries([path]), "animated": (True,)},
+                "result": (decoded.frames, decoded.audio, float(decoded.fps),
+                           comfy.video_from_file(path), paths,
+                           json.dumps(usage, ensure_ascii=False), cover)}
+
+
+NODES = (OpenComputingTextToVideo, OpenComputingImageToVideo, OpenComputingReferenceToVideo,
+         GatewayAwaitVideo)
