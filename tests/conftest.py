@@ -36,6 +36,19 @@ def load_pack(name: str = PACK_NAME):
 PACK = load_pack()
 
 
+def run_in_new_process(code: str) -> str:
+    """Run code in a fresh interpreter (a ComfyUI restart) that loads the pack as this one
+    does, with this environment (same data dir, same emulator); returns its stdout."""
+    import os
+    import subprocess
+    prelude = (f"import sys; sys.path.insert(0, {str(Path(__file__).parent)!r}); "
+               f"import conftest; nodes = conftest.PACK.NODE_CLASS_MAPPINGS\n")
+    result = subprocess.run([sys.executable, "-c", prelude + code], capture_output=True,
+                            text=True, env=dict(os.environ), timeout=120)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
 def submodule(path: str):
     return importlib.import_module(f"{PACK_NAME}.{path}")
 

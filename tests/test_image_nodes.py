@@ -11,7 +11,7 @@ import pytest
 import torch
 from PIL import Image
 
-from conftest import KEYS, PACK, submodule
+from conftest import KEYS, PACK, run_in_new_process, submodule
 
 nodes = PACK.NODE_CLASS_MAPPINGS
 GatewayError = submodule("providers.errors").GatewayError
@@ -192,26 +192,13 @@ def test_two_nodes_at_once_submit_once(emulator):
     assert len({r.jobs[0].task_id for r in results}) == 1
 
 
-RESUME = """
-import sys, json
-sys.path.insert(0, {tests!r})
-import conftest
-task = conftest.PACK.NODE_CLASS_MAPPINGS["SeaCloudSubmit"]().submit(
-    model_id="nano_banana_2", prompt="a red kite over dunes", params_json="{{}}", seed=77, count=1)[0]
-print(json.dumps([job.task_id for job in task.jobs]))
-"""
-
-
-def test_resume_after_restart_does_not_submit_again(emulator, tmp_path):
-    import os
-    import subprocess
-    import sys
+def test_resume_after_restart_does_not_submit_again(emulator):
     emulator.jobs.queue_seconds, emulator.jobs.run_seconds = 0.5, 0.5
     # a first ComfyUI process submits, then dies before awaiting
-    result = subprocess.run([sys.executable, "-c", RESUME.format(tests=str(PACK.__path__[0]) + "/tests")],
-                            capture_output=True, text=True, env=dict(os.environ), timeout=120)
-    assert result.returncode == 0, result.stderr
-    (task_id,) = json.loads(result.stdout)
+    task_id = run_in_new_process(
+        'task = nodes["SeaCloudSubmit"]().submit(model_id="nano_banana_2", '
+        'prompt="a red kite over dunes", params_json="{}", seed=77, count=1)[0]\n'
+        'print(task.jobs[0].task_id)').strip()
     # a new process (this one) with the same data dir: same request, no second submit
     task = seacloud_submit(seed=77)
     assert task.jobs[0].task_id == task_id

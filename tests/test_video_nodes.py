@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from conftest import KEYS, PACK, submodule
+from conftest import KEYS, PACK, run_in_new_process, submodule
 
 nodes = PACK.NODE_CLASS_MAPPINGS
 GatewayError = submodule("providers.errors").GatewayError
@@ -290,27 +290,13 @@ def test_seacloud_video_model(emulator):
     assert frames.shape == (24, 96, 160, 3) and fps == 24.0
 
 
-RESTART = """
-import sys, json
-sys.path.insert(0, {tests!r})
-import conftest
-task = conftest.PACK.NODE_CLASS_MAPPINGS["OpenComputingTextToVideo"]().submit(
-    model="Vidu q3 pro", prompt="a paper boat on a river", duration=0, resolution="default",
-    ratio="default", size="default", negative_prompt="", off_peak=True, seed=9)[0]
-print(json.dumps(task.jobs[0].task_id))
-"""
-
-
 def test_resume_after_restart(emulator):
-    import os
-    import subprocess
-    import sys
     emulator.jobs.queue_seconds, emulator.jobs.run_seconds = 0.5, 0.5
-    tests = str(Path(PACK.__path__[0]) / "tests")
-    result = subprocess.run([sys.executable, "-c", RESTART.format(tests=tests)],
-                            capture_output=True, text=True, env=dict(os.environ), timeout=120)
-    assert result.returncode == 0, result.stderr
-    task_id = json.loads(result.stdout)
+    task_id = run_in_new_process(
+        'task = nodes["OpenComputingTextToVideo"]().submit(model="Vidu q3 pro", '
+        'prompt="a paper boat on a river", duration=0, resolution="default", ratio="default", '
+        'size="default", negative_prompt="", off_peak=True, seed=9)[0]\n'
+        'print(task.jobs[0].task_id)').strip()
     task = t2v("Vidu q3 pro", off_peak=True, seed=9)  # a new process, the same data dir
     assert task.jobs[0].task_id == task_id
     frames, *_ = await_video(task)
