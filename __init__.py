@@ -1,7 +1,10 @@
 """Model Gateway Nodes: SeaCloud, GPTunnel, CloudBase and OpenComputing as ComfyUI nodes.
 Keys come from the environment or a keys file, never from the workflow."""
 from .nodes import NODE_CLASS_MAPPINGS, NODE_DISPLAY_NAME_MAPPINGS
+from .nodes.routes import register_with_comfyui
 
 WEB_DIRECTORY = "./web"
+
+register_with_comfyui()
 
 __all__ = ["NODE_CLASS_MAPPINGS", "NODE_DISPLAY_NAME_MAPPINGS", "WEB_DIRECTORY"]

@@ -30,8 +30,7 @@ def check_interrupted() -> None:
 
 def show_text(node_id: str | None, text: str) -> None:
     """Show text on the node while it runs (ComfyUI with send_progress_text only)."""
-    server = _module("server")
-    instance = getattr(getattr(server, "PromptServer", None), "instance", None)
+    instance = prompt_server()
     if node_id is None or not hasattr(instance, "send_progress_text"):
         return
     try:
@@ -123,3 +122,8 @@ def video_from_file(path: str):
     impl = _module("comfy_api.input_impl")
     factory = getattr(impl, "VideoFromFile", None)
     return factory(path) if factory else None
+
+
+def prompt_server():
+    server = _module("server")
+    return getattr(getattr(server, "PromptServer", None), "instance", None)

@@ -219,3 +219,32 @@ def video_models(operation: str) -> list[VideoModel]:
 
 def video_model(operation: str, name: str) -> VideoModel | None:
     return next((m for m in video_models(operation) if m.name == name), None)
+
+
+def as_json() -> dict:
+    """The catalog as the web extension reads it (GET /model_gateway/catalog)."""
+    from dataclasses import asdict
+
+    from .dialects import DIALECTS
+
+    video = {}
+    for model in VIDEO_MODELS:
+        row = asdict(model)
+        row.pop("frame_limits")
+        row["parameters"] = list(model.parameters)
+        video.setdefault(model.operation, []).append(row)
+    return {
+        "chat": {gateway: [{"id": m.id, "vision": m.vision} for m in CHAT_MODELS
+                           if m.gateway == gateway] for gateway in ("seacloud", "cloudbase",
+                                                                    "opencomputing")},
+        "protocols": {name: {"temperature_max": d.temperature_max} for name, d in DIALECTS.items()},
+        "queue": [{"id": m.id, "kind": m.kind, "image_field": m.image_field,
+                   "max_images": m.max_images, "requires_image": m.requires_image}
+                  for m in SEACLOUD_QUEUE_MODELS],
+        "video": video,
+        "video_nodes": {"OpenComputingTextToVideo": "t2v", "OpenComputingImageToVideo": "i2v",
+                        "OpenComputingReferenceToVideo": "r2v"},
+        "seedream": {"seedream3_ratios": list(SEEDREAM3_RATIOS),
+                     "seedream4_sizes": list(SEEDREAM4_SIZES),
+                     "seedream4_ratios": list(SEEDREAM4_RATIOS)},
+    }

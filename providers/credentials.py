@@ -121,3 +121,47 @@ class KeyStore:
                                hint=f"Set the environment variable {name}, or add it to the keys "
                                     f"file {self.path}.")
         return value
+
+    # -- for the settings panel: what is set and where from, never the key itself -------------
+    def status(self, gateway_id: str) -> dict:
+        gateway = GATEWAYS[gateway_id]
+        in_file = self.read_file()
+        key, source = self.setting(gateway.key_var)
+        settings = [{"name": name, "value": self.setting(name)[0],
+                     "source": self.setting(name)[1]} for name in gateway.settings]
+        settings += [{"name": e.url_var, "value": self.setting(e.url_var)[0],
+                      "source": self.setting(e.url_var)[1], "default": e.default_url}
+                     for e in gateway.endpoints.values()]
+        return {"id": gateway.id, "title": gateway.title, "console": gateway.console,
+                "key": {"name": gateway.key_var, "set": bool(key), "source": source,
+                        "ending": mask(key),
+                        "file_overridden": source == "environment" and gateway.key_var in in_file},
+                "settings": settings}
+
+    def update(self, gateway_id: str, values: dict) -> None:
+        """Write a gateway's key and settings to the keys file; "" removes one, None keeps it.
+        Only the gateway's own names are accepted."""
+        gateway = GATEWAYS[gateway_id]
+        allowed = {gateway.key_var, *gateway.settings,
+                   *(e.url_var for e in gateway.endpoints.values())}
+        updates = {}
+        for name, value in values.items():
+            if name not in allowed:
+                raise ValueError(f"{name} is not a setting of {gateway.title}; allowed: "
+                                 f"{', '.join(sorted(allowed))}.")
+            if value is None:
+                continue
+            value = str(value).strip()
+            if len(value) > 2048 or any(ch.isspace() or not ch.isprintable() for ch in value):
+                raise ValueError(f"{name}: the value must be one line without spaces.")
+            if name.endswith("_BASE_URL") and value and not value.startswith(("http://", "https://")):
+                raise ValueError(f"{name}: a base URL starts with http:// or https://.")
+            updates[name] = value or None
+        if gateway.key_var in updates and updates[gateway.key_var]:
+            register_secret(updates[gateway.key_var])
+        self.write_file(updates)
+
+
+def mask(key: str | None) -> str | None:
+    """At most the last 4 characters, and only of a key long enough for that to reveal little."""
+    return f"…{key[-4:]}" if key and len(key) >= 16 else None

@@ -201,7 +201,15 @@ def _responses_events(response, text):
     yield event("response.completed", {"response": response})
 
 
+def models(emulator, request: Recorded) -> Reply:
+    from ..catalog import CHAT_MODELS
+    return Reply(json={"object": "list", "data": [
+        {"id": m.id, "object": "model", "owned_by": "sandbox"} for m in CHAT_MODELS
+        if m.gateway == "seacloud"]})
+
+
 ROUTES = [
+    route("seacloud", "GET", r"/llm/v1/models", models),
     route("seacloud", "POST", r"/llm/v1/chat/completions", chat_completions("seacloud")),
     route("seacloud", "POST", r"/llm(/anthropic)?/v1/messages", anthropic_messages),
     route("seacloud", "POST", r"/llm(/openai)?/v1/responses", responses),

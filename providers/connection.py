@@ -1,0 +1,56 @@
+"""The settings panel's "test connection": the cheapest real call each gateway offers, and what
+its answer says about the key."""
+from __future__ import annotations
+
+from . import http
+from .credentials import KeyStore
+from .errors import GatewayError
+
+TEST_TIMEOUT = 20.0
+
+
+def _seacloud(access):
+    reply = http.call_json(access, "GET", "/v1/models", idempotent=True, read_timeout=TEST_TIMEOUT)
+    count = len(reply.get("data") or []) if isinstance(reply, dict) else 0
+    return f"key accepted; {count} models listed"
+
+
+def _gptunnel(access):
+    # Asking for a task that does not exist costs nothing; only a bad key is refused with 401.
+    http.call_json(access, "POST", "/v1/media/result", json={"task_id": "0" * 24},
+                   idempotent=True, read_timeout=TEST_TIMEOUT)
+    return "key accepted"
+
+
+def _cloudbase(access):
+    # CloudBase has no free call: a one-token chat costs next to nothing.
+    http.call_json(access, "POST", "/v1/ai/cloudbase/chat/completions", idempotent=False,
+                   read_timeout=TEST_TIMEOUT,
+                   json={"model": "hy3-preview", "max_tokens": 1, "stream": False,
+                         "messages": [{"role": "user", "content": "ping"}]})
+    return "key accepted (a one-token chat was made)"
+
+
+def _opencomputing(access):
+    http.call_json(access, "GET", "/llmage/tasks", params={"taskid": "0"}, idempotent=True,
+                   read_timeout=TEST_TIMEOUT)
+    return "key accepted"
+
+
+PROBES = {"seacloud": ("llm", _seacloud), "gptunnel": ("main", _gptunnel),
+          "cloudbase": ("main", _cloudbase), "opencomputing": ("main", _opencomputing)}
+
+
+def test_connection(store: KeyStore, gateway_id: str) -> dict:
+    role, probe = PROBES[gateway_id]
+    try:
+        access = store.access(gateway_id, role)
+        message = probe(access)
+        return {"ok": True, "sandbox": access.sandbox,
+                "message": ("sandbox: " if access.sandbox else "") + message}
+    except GatewayError as error:
+        refused = error.status in (401, 403) or error.status is None
+        if not refused:  # the gateway answered, and not with "bad key"
+            return {"ok": True, "message": f"reached {error.gateway}; the key was not refused "
+                                           f"({error.message})"}
+        return {"ok": False, "message": str(error)}
