@@ -223,8 +223,9 @@ class GPTunnelSeedream4:
                                hint="Change the seed to generate it again.")
         result = media.load_images(paths, node=node)
         comfy.Progress(unique_id)(progress.summarize(jobs, 0)[0], 1.0)
-        return {"ui": {"images": comfy.preview_entries(paths)},
-                "result": (result, usage_json(jobs))}
+        usage = usage_json(jobs)
+        return {"ui": {"images": comfy.preview_entries(paths), "usage": [usage]},
+                "result": (result, usage)}
 
 
 def _finished_job(reply: dict, fp: str, store, files_dir):

@@ -104,7 +104,8 @@ class _ChatNode:
         comfy.show_text(unique_id, reply.text)
         answered = Turn("assistant", reply.text)
         conversation = [asdict(turn) for turn in earlier + [asked, answered]]
-        return reply.text, json.dumps(reply.usage, ensure_ascii=False), conversation
+        usage = json.dumps(reply.usage, ensure_ascii=False)
+        return {"ui": {"usage": [usage]}, "result": (reply.text, usage, conversation)}
 
     def check_extra(self, **extra) -> None:
         pass

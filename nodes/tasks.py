@@ -127,8 +127,9 @@ class GatewayAwaitImages:
                                hint="Gateways send black images when a safety filter refused "
                                     "the prompt or image: rephrase it and change the seed.")
         urls = "\n".join(url for job in jobs for url in job.result_urls)
-        return {"ui": {"images": comfy.preview_entries(paths)},
-                "result": (images, urls, usage_json(jobs))}
+        usage = usage_json(jobs)
+        return {"ui": {"images": comfy.preview_entries(paths), "usage": [usage]},
+                "result": (images, urls, usage)}
 
 
 class GatewayTaskFromId(TaskNode):

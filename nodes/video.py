@@ -261,10 +261,11 @@ class GatewayAwaitVideo:
             usage["warning"] = decoded.warning
         show(f"{decoded.frames.shape[0]} frames at {decoded.fps:g} fps"
              + (f" · {decoded.warning}" if decoded.warning else ""), 1.0)
-        return {"ui": {"images": comfy.preview_entries([path]), "animated": (True,)},
+        usage = json.dumps(usage, ensure_ascii=False)
+        return {"ui": {"images": comfy.preview_entries([path]), "animated": (True,),
+                       "usage": [usage]},
                 "result": (decoded.frames, decoded.audio, float(decoded.fps),
-                           comfy.video_from_file(path), paths,
-                           json.dumps(usage, ensure_ascii=False), cover)}
+                           comfy.video_from_file(path), paths, usage, cover)}
 
 
 NODES = (OpenComputingTextToVideo, OpenComputingImageToVideo, OpenComputingReferenceToVideo,

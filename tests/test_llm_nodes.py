@@ -26,7 +26,9 @@ def run(node_id, **inputs):
         values.setdefault("model", "hy3-preview")
     else:
         values.setdefault("model", "qwen3-max")
-    return nodes[node_id]().chat(**values)
+    output = nodes[node_id]().chat(**values)
+    assert output["ui"]["usage"] == [output["result"][1]]  # shown on the node
+    return output["result"]
 
 
 def decode_data_url(url: str) -> Image.Image:

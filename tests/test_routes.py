@@ -67,7 +67,7 @@ def test_write_key_to_the_keys_file(emulator, monkeypatch, tmp_path):
     # the written key is used for real calls
     nodes = PACK.NODE_CLASS_MAPPINGS
     emulator.keys["opencomputing"] = secret
-    nodes["OpenComputingLLM"]().chat(model="qwen3-max", prompt="hi", system_prompt="",
+    nodes["OpenComputingLLM"]().chat(model="qwen3-max", prompt="hi", system_prompt="",  # noqa
                                       temperature=0.5, top_p=1.0, max_tokens=10, seed=0, stream=False)
     assert emulator.calls()[0].headers["authorization"] == f"Bearer {secret}"
     # and removed with an empty value
@@ -156,3 +156,15 @@ def test_example_workflows_hold_no_key_setting():
     for path in (ROOT / "example_workflows").glob("*.json"):
         text = path.read_text()
         assert "API_KEY" not in text and "sk-" not in text and "Bearer" not in text, path.name
+
+
+def test_catalog_fixture_for_the_javascript_tests_is_current():
+    """tests/js/catalog.json is what the JS tests read; it must be the catalog the server
+    publishes (regenerate: python3 -c 'from providers.catalog import as_json' via the pack)."""
+    from conftest import ROOT
+    published = json.loads(json.dumps(submodule("providers.catalog").as_json()))
+    fixture = ROOT / "tests" / "js" / "catalog.json"
+    if os.environ.get("MODEL_GATEWAY_WRITE_FIXTURES"):
+        fixture.write_text(json.dumps(published, indent=1, ensure_ascii=False) + "\n")
+    assert json.loads(fixture.read_text()) == published, \
+        "run the tests once with MODEL_GATEWAY_WRITE_FIXTURES=1 to refresh tests/js/catalog.json"
