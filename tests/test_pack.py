@@ -52,3 +52,20 @@ def test_no_absolute_imports_of_the_pack_itself():
             stripped = line.strip()
             assert not stripped.startswith(("import nodes", "from nodes", "import providers",
                                             "from providers")), f"{path}: {line}"
+
+
+def test_pyproject_is_ready_for_the_registry():
+    import re
+    import tomllib
+    data = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    project, comfy = data["project"], data["tool"]["comfy"]
+    assert re.fullmatch(r"[A-Za-z][A-Za-z0-9._-]{0,98}", project["name"])
+    assert "comfyui" not in project["name"].lower()
+    assert re.fullmatch(r"\d+\.\d+\.\d+", project["version"])
+    assert project["description"] and project["license"] == {"file": "LICENSE"}
+    assert project["urls"]["Repository"].startswith("https://github.com/")
+    assert comfy["PublisherId"] and comfy["DisplayName"] and comfy["Icon"].startswith("https://")
+    # dependencies come from requirements.txt, which never names torch
+    assert project["dynamic"] == ["dependencies"]
+    requirements = (ROOT / "requirements.txt").read_text()
+    assert not re.search(r"^torch", requirements, re.M)
