@@ -103,16 +103,13 @@ def _span(values) -> str:
 
 def video_settings(node: str, model, *, duration: int, resolution: str, ratio: str, size: str,
                    negative_prompt: str, off_peak: bool) -> dict:
-    """The model's values for the node's inputs: "default" (or duration 0) takes the page's
-    default; a value the model does not allow, or an input it does not take, is an error."""
-    takes = ", ".join(model.parameters)
+    """The model's values for the node's inputs. "default" (duration 0) takes the page's default;
+    an input the model does not take is not sent (the page hides it); a value the model does not
+    allow for an input it takes is an error naming the allowed values."""
 
     def pick(field, value, allowed, default):
-        if value == DEFAULT:
-            return default
-        if not allowed:
-            fail(node, field, f"is not taken by {model.name}: set it to default ({model.name} "
-                              f"takes {takes}).")
+        if not allowed or value == DEFAULT:
+            return default if allowed else None
         if value not in allowed:
             fail(node, field, f"must be one of {', '.join(allowed)} for {model.name} (got {value}).")
         return value
@@ -122,15 +119,12 @@ def video_settings(node: str, model, *, duration: int, resolution: str, ratio: s
     elif duration not in model.durations:
         fail(node, "duration", f"must be {_span(model.durations)} seconds for {model.name} "
                                f"(got {duration}); 0 takes its default, {model.duration}.")
-    if negative_prompt.strip() and not model.negative_prompt:
-        fail(node, "negative_prompt", f"is not taken by {model.name}: leave it empty.")
-    if off_peak and not model.off_peak:
-        fail(node, "off_peak", f"is only for Vidu models; {model.name} does not take it.")
     return {"duration": duration,
             "resolution": pick("resolution", resolution, model.resolutions, model.resolution),
             "ratio": pick("ratio", ratio, model.ratios, model.ratio),
             "size": pick("size", size, model.sizes, model.size),
-            "negative_prompt": negative_prompt.strip(), "off_peak": bool(off_peak)}
+            "negative_prompt": negative_prompt.strip() if model.negative_prompt else "",
+            "off_peak": bool(off_peak) and model.off_peak}
 
 
 def check_references(node: str, model, *, images: int, video_seconds: list[float],

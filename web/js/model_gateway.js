@@ -1,8 +1,8 @@
 // Model Gateway Nodes in the ComfyUI page: the key panel in the settings dialog, model-aware
 // widgets, and the last usage/cost on each node. Keys go from the panel straight to the server's
 // keys file: the page never stores them, and no widget holds one.
-import { app } from "../../scripts/app.js";
-import { api } from "../../scripts/api.js";
+import { app } from "../../../scripts/app.js";
+import { api } from "../../../scripts/api.js";
 import {
   VIDEO_PARAMETERS, keptDuration, keptValue, needsImageField, temperatureMax, videoModel, videoPlan,
 } from "./lib/widgets.js";
@@ -22,6 +22,13 @@ function fitHeight(node) {
   node.setDirtyCanvas?.(true, true);
 }
 
+// Hidden widgets must also take no room: this frontend lays widgets out by computeSize.
+function setHidden(w, hidden) {
+  w.hidden = hidden;
+  if (hidden) w.computeSize = () => [0, -4];
+  else delete w.computeSize;
+}
+
 function afterChange(w, react) {
   if (!w || w.mgHooked) return;
   const previous = w.callback;
@@ -35,12 +42,17 @@ function afterChange(w, react) {
 
 // -- model-aware widgets ------------------------------------------------------------------
 
+const NEUTRAL = { duration: 0, resolution: "default", ratio: "default", size: "default",
+  negative_prompt: "", off_peak: false };
+
 function applyVideoModel(node, cat, restoring) {
   const plan = videoPlan(videoModel(cat, node.comfyClass, widget(node, "model")?.value));
   for (const name of VIDEO_PARAMETERS) {
     const w = widget(node, name);
     if (!w) continue;
-    w.hidden = !plan.visible[name];
+    setHidden(w, !plan.visible[name]);
+    // a hidden input is not sent; clear it so the saved workflow says what is used
+    if (!restoring && !plan.visible[name]) w.value = NEUTRAL[name];
     if (plan.values[name]) {
       w.options.values = plan.values[name];
       if (!restoring) w.value = keptValue(w.value, plan.values[name]);
@@ -63,7 +75,7 @@ function applyProtocol(node, cat, restoring) {
 function applyImageField(node, cat) {
   const field = widget(node, "image_field");
   if (!field) return;
-  field.hidden = !needsImageField(cat, widget(node, "model_id")?.value, widget(node, "custom_model_id")?.value);
+  setHidden(field, !needsImageField(cat, widget(node, "model_id")?.value, widget(node, "custom_model_id")?.value));
   fitHeight(node);
 }
 
