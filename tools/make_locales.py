@@ -11,9 +11,14 @@ merges that into its own messages and looks up, per node class name:
 
 English falls back to the node classes themselves, and every other language falls back to `en`.
 
+Every value is a vue-i18n message, compiled when looked up: `{`, `}`, `@` and `|` are syntax there
+(a placeholder, a linked message, a plural separator), so `{"a": 1}` would show as nothing. They
+are written as literals, `{'{'}` and so on: English is escaped here, translations must be too.
+
     python3 tools/make_locales.py            write locales/en from the node classes, report zh/ru
     python3 tools/make_locales.py --check    write nothing; exit 1 if locales/en is out of date
-    python3 tools/make_locales.py --strict   also exit 1 if a translation misses or has extra keys
+    python3 tools/make_locales.py --strict   also exit 1 if a translation misses keys, has extra
+                                             ones or unescaped message syntax
 
 Translations (zh, ru) are written by hand and never touched here. For each the report lists:
   missing    keys English has and the translation lacks (new node, input, tooltip)
@@ -21,12 +26,14 @@ Translations (zh, ru) are written by hand and never touched here. For each the r
   stale      keys whose English text changed after the translation file was last committed
              (compares locales/en/nodeDefs.json at that commit with the current classes)
   same       display names / descriptions / tooltips still identical to English
+  syntax     values with an unescaped { } @ | (vue-i18n would drop or garble the text)
 """
 from __future__ import annotations
 
 import argparse
 import importlib.util
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -60,6 +67,20 @@ def load_pack(name: str = PACK_MODULE):
     return module
 
 
+MESSAGE_SYNTAX = "{}@|"
+
+
+def escape_message(text: str) -> str:
+    """text as a vue-i18n message that renders as itself."""
+    return "".join(f"{{'{ch}'}}" if ch in MESSAGE_SYNTAX else ch for ch in text)
+
+
+def unescaped_syntax(text: str) -> bool:
+    """Whether text has message syntax left outside the literals escape_message writes."""
+    bare = re.sub(r"\{'[" + re.escape(MESSAGE_SYNTAX) + r"]'\}", "", text)
+    return any(ch in bare for ch in MESSAGE_SYNTAX)
+
+
 def _visible_inputs(cls) -> dict:
     """required + optional inputs in the order the node shows them (hidden ones have no UI)."""
     spec = cls.INPUT_TYPES()
@@ -71,15 +92,15 @@ def node_defs(pack) -> dict:
     defs = {}
     for name in sorted(pack.NODE_CLASS_MAPPINGS):
         cls = pack.NODE_CLASS_MAPPINGS[name]
-        entry = {"display_name": pack.NODE_DISPLAY_NAME_MAPPINGS.get(name, name)}
+        entry = {"display_name": escape_message(pack.NODE_DISPLAY_NAME_MAPPINGS.get(name, name))}
         if getattr(cls, "DESCRIPTION", ""):
-            entry["description"] = cls.DESCRIPTION
+            entry["description"] = escape_message(cls.DESCRIPTION)
         inputs = {}
         for input_name, config in _visible_inputs(cls).items():
             options = config[1] if len(config) > 1 and isinstance(config[1], dict) else {}
-            inputs[input_name] = {"name": input_name}
+            inputs[input_name] = {"name": escape_message(input_name)}
             if options.get("tooltip"):
-                inputs[input_name]["tooltip"] = options["tooltip"]
+                inputs[input_name]["tooltip"] = escape_message(options["tooltip"])
         if inputs:
             entry["inputs"] = inputs
         types = tuple(getattr(cls, "RETURN_TYPES", ()))
@@ -87,9 +108,9 @@ def node_defs(pack) -> dict:
         tips = tuple(getattr(cls, "OUTPUT_TOOLTIPS", None) or ())
         outputs = {}
         for index, output_name in enumerate(names):
-            outputs[str(index)] = {"name": output_name}
+            outputs[str(index)] = {"name": escape_message(output_name)}
             if index < len(tips) and tips[index]:
-                outputs[str(index)]["tooltip"] = tips[index]
+                outputs[str(index)]["tooltip"] = escape_message(tips[index])
         if outputs:
             entry["outputs"] = outputs
         defs[name] = entry
@@ -108,7 +129,7 @@ def category_segments(pack) -> list[str]:
 def main_json(pack) -> dict:
     """locales/en/main.json: the category segments this pack introduces, as they read."""
     own = [s for s in category_segments(pack) if s not in CORE_CATEGORY_SEGMENTS]
-    return {"nodeCategories": {segment: segment for segment in sorted(own)}}
+    return {"nodeCategories": {segment: escape_message(segment) for segment in sorted(own)}}
 
 
 def dump(data: dict) -> str:
@@ -164,14 +185,16 @@ def review(lang: str, filename: str, english: dict) -> dict[str, list[str]]:
     translated = _read_json(LOCALES / lang / filename)
     source = flatten(english)
     if translated is None:
-        return {"missing": [_key(k) for k in source], "obsolete": [], "stale": [], "same": [],
-                "note": [f"locales/{lang}/{filename} does not exist"]}
+        return {"missing": [], "obsolete": [], "stale": [], "same": [], "syntax": [], "absent": True,
+                "note": [f"locales/{lang}/{filename} does not exist: copy locales/{SOURCE}/"
+                         f"{filename} there and translate every value"]}
     target = flatten(translated)
     report = {
         "missing": [_key(k) for k in source if not (isinstance(target.get(k), str) and target[k].strip())],
         "obsolete": [_key(k) for k in target if k not in source],
         "same": [_key(k) for k, v in source.items() if k[-1] != "name" and target.get(k) == v
                  and isinstance(v, str) and v not in SAME_BY_NATURE and not _is_category(k)],
+        "syntax": [_key(k) for k, v in target.items() if isinstance(v, str) and unescaped_syntax(v)],
         "stale": [], "note": [],
     }
     baseline, note = english_at_translation(lang, filename)
@@ -189,12 +212,13 @@ def _is_category(path: tuple) -> bool:
 
 def print_review(lang: str, filename: str, report: dict) -> bool:
     """Prints the report; True when the translation has every key and no extra ones."""
-    counts = ", ".join(f"{len(report[k])} {k}" for k in ("missing", "obsolete", "stale", "same"))
+    kinds = ("missing", "obsolete", "syntax", "stale", "same")
+    counts = ", ".join(f"{len(report[k])} {k}" for k in kinds)
     print(f"{lang}/{filename}: {counts}" + "".join(f"\n  ({n})" for n in report["note"] if n))
-    for kind in ("missing", "obsolete", "stale", "same"):
+    for kind in kinds:
         for key in report[kind]:
             print(f"  {kind:8} {key}")
-    return not report["missing"] and not report["obsolete"]
+    return not (report.get("absent") or report["missing"] or report["obsolete"] or report["syntax"])
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -202,7 +226,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--check", action="store_true",
                         help="write nothing; exit 1 if locales/en is out of date")
     parser.add_argument("--strict", action="store_true",
-                        help="also exit 1 if a translation misses keys or has obsolete ones")
+                        help="also exit 1 if a translation misses keys, has obsolete ones or "
+                             "unescaped message syntax")
     args = parser.parse_args(argv)
 
     pack = load_pack()
