@@ -162,6 +162,7 @@ class GatewayTaskFromId(TaskNode):
         if job is None:
             operation = next(op for op, module in poller.OPERATIONS.items() if module == gateway)
             job = poller.adapter(operation).task(comfy.key_store(), task_id, kind, fp)
+            job.by_id = True
             journal.save(job)
         return (Task([job]),)
 

@@ -222,7 +222,8 @@ def _failed(failed, total) -> GatewayError:
     job = failed[0]
     reasons = "; ".join(f"{j.task_id}: {j.message or j.state.value}" for j in failed)
     what = "was cancelled" if job.state is State.CANCELLED else "failed"
-    return GatewayError(
-        GATEWAYS[job.gateway].title, f"{len(failed)} of {total} task(s) {what}: {reasons}",
-        hint="Change the seed (or the prompt) to submit again. Results that did succeed are "
-             "kept and reused.")
+    hint = ("Check the gateway and the task id." if job.by_id else
+            "Change the seed (or the prompt) to submit again. Results that did succeed are kept "
+            "and reused.")
+    return GatewayError(GATEWAYS[job.gateway].title,
+                        f"{len(failed)} of {total} task(s) {what}: {reasons}", hint=hint)

@@ -54,6 +54,7 @@ class Job:
     cover_url: str | None = None
     cover_file: str | None = None
     estimate: float | None = None  # typical seconds to finish, for the progress line
+    by_id: bool = False            # picked up by its id (Gateway Task From Id), not submitted here
     raw: dict = field(default_factory=dict)
     created_at: float = field(default_factory=time.time)
     updated_at: float = field(default_factory=time.time)

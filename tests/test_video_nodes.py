@@ -236,8 +236,9 @@ def test_failed_task_names_the_reason(emulator):
 
 def test_unknown_task_id(emulator):
     task = nodes["GatewayTaskFromId"]().task("opencomputing", "123456789", "video")[0]
-    with pytest.raises(GatewayError, match="taskid=123456789 not exist"):
+    with pytest.raises(GatewayError, match="taskid=123456789 not exist") as caught:
         await_video(task)
+    assert caught.value.hint == "Check the gateway and the task id."
 
 
 def test_task_from_id(emulator):
