@@ -57,7 +57,9 @@ def register(routes, key_store=comfy.key_store) -> None:
     @routes.get(PREFIX + "/catalog")
     async def catalog(request):
         from ..providers.catalog import as_json
-        return web.json_response(as_json())
+        from . import NODE_CLASS_MAPPINGS
+        # the page finds the pack's nodes by class name: categories arrive translated
+        return web.json_response({**as_json(), "nodes": sorted(NODE_CLASS_MAPPINGS)})
 
 
 def register_with_comfyui() -> bool:

@@ -191,7 +191,8 @@ app.registerExtension({
     defaultValue: "",
   }],
   async beforeRegisterNodeDef(nodeType, nodeData) {
-    if (!nodeData.category?.startsWith("model_gateway")) return;
+    // By class name: in zh or ru the category arrives translated.
+    if (!(await catalog()).nodes?.includes(nodeData.name)) return;
     const proto = nodeType.prototype;
     const created = proto.onNodeCreated;
     proto.onNodeCreated = function () {
@@ -218,11 +219,19 @@ app.registerExtension({
     proto.onDrawForeground = function (ctx) {
       drawForeground?.apply(this, arguments);
       if (!this.mgUsage || this.flags?.collapsed) return;
+      // In the title bar, right-aligned, where it cannot collide with a node below.
       ctx.save();
       ctx.font = "11px sans-serif";
-      ctx.fillStyle = "#8fb3a0";
-      ctx.textAlign = "right";
-      ctx.fillText(this.mgUsage, this.size[0] - 8, this.size[1] + 14);
+      const titleWidth = ctx.measureText(this.getTitle?.() ?? this.title ?? "").width + 40;
+      const room = this.size[0] - titleWidth - 12;
+      if (room > 40) {
+        let text = this.mgUsage;
+        while (text.length > 4 && ctx.measureText(text).width > room) text = text.slice(0, -2);
+        if (text !== this.mgUsage) text = `${text.slice(0, -1)}…`;
+        ctx.fillStyle = "#8fb3a0";
+        ctx.textAlign = "right";
+        ctx.fillText(text, this.size[0] - 10, -(globalThis.LiteGraph?.NODE_TITLE_HEIGHT ?? 30) / 2 + 4);
+      }
       ctx.restore();
     };
   },
