@@ -221,8 +221,9 @@ app.registerExtension({
       if (!this.mgUsage || this.flags?.collapsed) return;
       // In the title bar, right-aligned, where it cannot collide with a node below.
       ctx.save();
-      ctx.font = "11px sans-serif";
+      ctx.font = this.titleFontStyle ?? `${globalThis.LiteGraph?.NODE_TEXT_SIZE ?? 14}px Arial`;
       const titleWidth = ctx.measureText(this.getTitle?.() ?? this.title ?? "").width + 40;
+      ctx.font = "11px sans-serif";
       const room = this.size[0] - titleWidth - 12;
       if (room > 40) {
         let text = this.mgUsage;
