@@ -2,7 +2,7 @@
 choosing) and gives tests a running emulator with the pack pointed at it."""
 from __future__ import annotations
 
-import importlib.util
+import importlib
 import logging
 import sys
 import threading
@@ -12,6 +12,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tools"))
+import pack_loader  # noqa: E402  (shared with the tools; the tools folder is not a package)
+
 PACK_NAME = "custom_nodes_model_gateway_under_test"
 
 KEYS = {
@@ -23,14 +26,7 @@ KEYS = {
 
 
 def load_pack(name: str = PACK_NAME):
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, ROOT / "__init__.py",
-                                                  submodule_search_locations=[str(ROOT)])
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
+    return pack_loader.load_pack(name)
 
 
 PACK = load_pack()

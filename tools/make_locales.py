@@ -31,12 +31,14 @@ Translations (zh, ru) are written by hand and never touched here. For each the r
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import re
 import subprocess
 import sys
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import pack_loader  # noqa: E402  (the tools folder is not a package)
 
 ROOT = Path(__file__).resolve().parent.parent
 LOCALES = ROOT / "locales"
@@ -55,16 +57,7 @@ SAME_BY_NATURE = frozenset({"SeaCloud LLM", "CloudBase LLM", "GPTunnel Seedream 
 
 
 def load_pack(name: str = PACK_MODULE):
-    """The pack as ComfyUI (and tests/conftest.py) loads it: its folder's __init__.py under a
-    module name of the loader's choosing, so its relative imports resolve."""
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, ROOT / "__init__.py",
-                                                  submodule_search_locations=[str(ROOT)])
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
+    return pack_loader.load_pack(name)
 
 
 MESSAGE_SYNTAX = "{}@|"
