@@ -6,6 +6,7 @@ import functools
 import importlib
 import logging
 import os
+import threading
 from pathlib import Path
 
 from ..providers.credentials import KEYS_FILE_VAR, KeyStore
@@ -60,14 +61,19 @@ def data_directory() -> Path:
     return Path(override) if override else user_directory() / "model_gateway"
 
 
-@functools.lru_cache(maxsize=4)
-def _journal(path: Path):
-    from ..providers.journal import Journal
-    return Journal(path)
+_journals: dict = {}
+_journals_lock = threading.Lock()
 
 
 def journal():
-    return _journal(data_directory() / "journal.sqlite3")
+    """The journal of the data directory, opened once (worker threads ask for it at once)."""
+    from ..providers.journal import Journal
+
+    path = data_directory() / "journal.sqlite3"
+    with _journals_lock:
+        if path not in _journals:
+            _journals[path] = Journal(path)
+        return _journals[path]
 
 
 def files_directory() -> Path:

@@ -43,7 +43,12 @@ class Journal:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with closing(self._connect()) as db:
-            db.execute("PRAGMA journal_mode=WAL")
+            try:
+                db.execute("PRAGMA journal_mode=WAL")
+            except sqlite3.OperationalError:
+                # Switching the mode does not wait for a busy database: another process is
+                # opening the same journal, and it sets WAL itself (WAL is persistent).
+                pass
             db.execute(SCHEMA)
         os.chmod(self.path, 0o600)
 
