@@ -53,7 +53,6 @@ def result(emulator, request: Recorded) -> Reply:
     job = emulator.jobs.jobs.get(task_id or "")
     if job is None:
         return Reply(200, json={"code": 5, "message": f"task {task_id} not found"})
-    job.polls += 1
     return Reply(json=_view(emulator, job))
 
 

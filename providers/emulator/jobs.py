@@ -22,7 +22,6 @@ class EmuJob:
     run_seconds: float
     created: float = field(default_factory=time.monotonic)
     cancelled: bool = False
-    polls: int = 0
     files: list[str] = field(default_factory=list)
 
     def phase(self) -> tuple[str, float]:

@@ -54,7 +54,6 @@ def status(emulator, request: Recorded) -> Reply:
     job = _job(emulator, request)
     if job is None:
         return Reply(404, json={"detail": "Request not found"})
-    job.polls += 1
     return Reply(200, json=_status_body(job))
 
 

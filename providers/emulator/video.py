@@ -98,7 +98,6 @@ def tasks(emulator, request: Recorded) -> Reply:
     if job is None:
         view = {"status": "FAILED", "error": f"taskid={task_id} not exist"}
     else:
-        job.polls += 1
         view = _view(emulator, job)
     if emulator.wrapped_tasks:
         return Reply(json={"status": "ok", "data": view})
