@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import base64
 import binascii
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from ..providers import catalog
 from . import comfy
-from .tasks import TaskNode, count_input, seed_input, submit_job, submit_jobs, usage_json
+from .tasks import SEED_MAX, TaskNode, count_input, seed_input, submit_job, submit_jobs, usage_json
 
 PROMPT = ("STRING", {"multiline": True, "default": "", "tooltip":
                      "What to generate. Connect an LLM node's text here to have it written."})
@@ -80,7 +80,7 @@ class SeaCloudSubmit(TaskNode):
         def start(index, fp):
             job_body = dict(body)
             if seed_field:
-                job_body[seed_field] = (seed + index) % (2**31)
+                job_body[seed_field] = (seed + index) % (SEED_MAX + 1)
             return queue.submit(store, model_id=model_id, params=job_body, fingerprint=fp,
                                 kind=known.kind if known else "any",
                                 check_cancelled=comfy.check_interrupted)
@@ -230,7 +230,7 @@ class GPTunnelSeedream4:
 
 def _finished_job(reply: dict, fp: str, store, files_dir):
     """A journal job for a synchronous Seedream 4 answer, its image saved to files_dir."""
-    from ..providers import http
+    from ..providers import poller
     from ..providers.errors import GatewayError
     from ..providers.tasks import Job, State
 
@@ -240,26 +240,19 @@ def _finished_job(reply: dict, fp: str, store, files_dir):
               usage={k: reply[k] for k in ("cost",) if k in reply})
     if result.startswith(("http://", "https://")):
         job.result_urls = [result]
-        dest = files_dir / f"gptunnel_{task_id}_0{_suffix(result)}"
-        http.download(result, dest, access=store.access("gptunnel"),
-                      max_bytes=64 << 20, accept=("image/",))
-    else:
-        try:
-            data = base64.b64decode(result.split(",", 1)[-1], validate=False)
-        except (binascii.Error, ValueError):
-            raise GatewayError("GPTunnel", "sent a result that is neither a URL nor base64",
-                               raw=result[:200]) from None
-        kind = ".png" if data.startswith(b"\x89PNG") else ".webp" if data[8:12] == b"WEBP" else ".jpg"
-        dest = files_dir / f"gptunnel_{task_id}_0{kind}"
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        dest.write_bytes(data)
+        job.files, _ = poller.fetch_files(job, "image", store, files_dir)
+        return job
+    try:
+        data = base64.b64decode(result.split(",", 1)[-1], validate=False)
+    except (binascii.Error, ValueError):
+        raise GatewayError("GPTunnel", "sent a result that is neither a URL nor base64",
+                           raw=result[:200]) from None
+    kind = ".png" if data.startswith(b"\x89PNG") else ".webp" if data[8:12] == b"WEBP" else ".jpg"
+    dest = files_dir / f"gptunnel_{task_id}_0{kind}"
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    dest.write_bytes(data)
     job.files = [str(dest)]
     return job
-
-
-def _suffix(url: str) -> str:
-    suffix = PurePosixPath(url.split("?")[0]).suffix.lower()
-    return suffix if suffix in (".png", ".jpg", ".jpeg", ".webp") else ""
 
 
 NODES = (SeaCloudSubmit, GPTunnelSeedream3Submit, GPTunnelSeedream4)

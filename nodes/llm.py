@@ -7,9 +7,9 @@ from dataclasses import asdict
 
 from ..providers import catalog
 from . import comfy
+from .tasks import SEED_MAX
 
 HISTORY = "GATEWAY_CHAT_HISTORY"
-SEED_MAX = 2**31 - 1  # some gateways parse the seed as a 32-bit int
 TEXT_PUSH_INTERVAL = 0.1
 
 

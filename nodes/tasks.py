@@ -9,7 +9,7 @@ from ..providers.gateways import GATEWAYS
 from . import comfy
 
 TASK = "GATEWAY_TASK"
-SEED_MAX = 2**31 - 1
+SEED_MAX = 2**31 - 1  # some gateways parse the seed as a 32-bit int
 IMAGE_TIMEOUT = 600
 SUBMIT_LEASE = 180.0  # how long a submit may be in flight before another worker gives up on it
 

@@ -6,7 +6,7 @@ import json
 import os
 
 from ..providers import catalog
-from ..providers.validation import DEFAULT
+from ..providers.catalog import DEFAULT
 from . import comfy
 from .image import PROMPT
 from .tasks import TaskNode, await_task, seed_input, submit_jobs, usage_json
@@ -85,7 +85,7 @@ class _OpenComputingVideo(TaskNode):
         uploads = self.uploads(chosen, **media)
         fields = opencomputing.video_fields(chosen, prompt=prompt, **settings)
         identity = {"gateway": "opencomputing", "operation": self.OPERATION, "fields": fields,
-                    "uploads": [(u.field, _digest(u.data)) for u in uploads], "seed": seed}
+                    "uploads": [(u.field, u.sha256) for u in uploads], "seed": seed}
         store, tasks = comfy.key_store(), opencomputing.ADAPTERS["opencomputing_video"]
 
         def start(index, fp):
@@ -94,11 +94,6 @@ class _OpenComputingVideo(TaskNode):
                                 check_cancelled=comfy.check_interrupted)
 
         return (submit_jobs("opencomputing", 1, identity, start),)
-
-
-def _digest(data: bytes) -> str:
-    import hashlib
-    return hashlib.sha256(data).hexdigest()
 
 
 def _image_uploads(images, field: str, stem: str, limits, node: str, input_name: str) -> list:

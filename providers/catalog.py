@@ -113,6 +113,8 @@ MAX_JOBS_PER_NODE = 8
 
 # -- OpenComputing video: one row per (operation, model), with the page's llmid and fields ----
 
+DEFAULT = "default"  # the combo value that takes the model's own default
+
 SEEDANCE2_RATIOS = ("adaptive", "16:9", "4:3", "1:1", "3:4", "9:16", "21:9")
 SEEDANCE15_RATIOS = ("adaptive", "keep_ratio", "16:9", "4:3", "1:1", "3:4", "9:16", "9:21", "21:9")
 SEEDANCE2_REF_RATIOS = ("16:9", "4:3", "1:1", "3:4", "9:16", "9:21", "21:9")

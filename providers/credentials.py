@@ -85,13 +85,22 @@ class KeyStore:
 
     def setting(self, name: str) -> tuple[str | None, str | None]:
         """(value, where it came from) for one setting name."""
-        value = os.environ.get(name, "").strip()
-        if value:
-            return value, "environment"
-        value = self.read_file().get(name, "").strip()
-        if value:
-            return value, "keys file"
-        return None, None
+        return self._lookup()(name)
+
+    def _lookup(self, in_file: dict | None = None):
+        """setting() for several names, reading the keys file at most once (and only when the
+        environment does not answer)."""
+        read: list[dict] = [] if in_file is None else [in_file]
+
+        def lookup(name: str) -> tuple[str | None, str | None]:
+            value = os.environ.get(name, "").strip()
+            if value:
+                return value, "environment"
+            if not read:
+                read.append(self.read_file())
+            value = read[0].get(name, "").strip()
+            return (value, "keys file") if value else (None, None)
+        return lookup
 
     def access(self, gateway_id: str, role: str = "main") -> Access:
         gateway = GATEWAYS[gateway_id]
@@ -100,7 +109,8 @@ class KeyStore:
             from . import sandbox
             return Access(gateway, sandbox.base_url(gateway_id, role), endpoint.scheme,
                           "sandbox", SANDBOX_KEY)
-        key, source = self.setting(gateway.key_var)
+        lookup = self._lookup()
+        key, source = lookup(gateway.key_var)
         if not key:
             raise GatewayError(
                 gateway.title, f"no API key is set ({gateway.key_var})",
@@ -108,14 +118,14 @@ class KeyStore:
                       f"{self.path} (or set {SANDBOX_VAR}=1 to try the pack against its built-in "
                       f"sandbox)."))
         register_secret(key)
-        base, _ = self.setting(endpoint.url_var)
+        base, _ = lookup(endpoint.url_var)
         base = base or endpoint.default_url
         if "{env_id}" in base:
-            base = base.replace("{env_id}", self._required(gateway, "CLOUDBASE_ENV_ID"))
+            base = base.replace("{env_id}", self._required(gateway, "CLOUDBASE_ENV_ID", lookup))
         return Access(gateway, base, endpoint.scheme, source, key)
 
-    def _required(self, gateway: Gateway, name: str) -> str:
-        value, _ = self.setting(name)
+    def _required(self, gateway: Gateway, name: str, lookup) -> str:
+        value, _ = lookup(name)
         if not value:
             raise GatewayError(gateway.title, f"{name} is not set",
                                hint=f"Set the environment variable {name}, or add it to the keys "
@@ -126,12 +136,15 @@ class KeyStore:
     def status(self, gateway_id: str) -> dict:
         gateway = GATEWAYS[gateway_id]
         in_file = self.read_file()
-        key, source = self.setting(gateway.key_var)
-        settings = [{"name": name, "value": self.setting(name)[0],
-                     "source": self.setting(name)[1]} for name in gateway.settings]
-        settings += [{"name": e.url_var, "value": self.setting(e.url_var)[0],
-                      "source": self.setting(e.url_var)[1], "default": e.default_url}
-                     for e in gateway.endpoints.values()]
+        lookup = self._lookup(in_file)
+
+        def entry(name: str, **extra) -> dict:
+            value, source = lookup(name)
+            return {"name": name, "value": value, "source": source, **extra}
+
+        key, source = lookup(gateway.key_var)
+        settings = [entry(name) for name in gateway.settings]
+        settings += [entry(e.url_var, default=e.default_url) for e in gateway.endpoints.values()]
         return {"id": gateway.id, "title": gateway.title, "console": gateway.console,
                 "key": {"name": gateway.key_var, "set": bool(key), "source": source,
                         "ending": mask(key),

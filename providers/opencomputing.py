@@ -1,6 +1,7 @@
 """OpenComputing (元境): chat, and text/image/reference to video with task polling."""
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 
 from . import http
@@ -46,6 +47,10 @@ class Upload:
     filename: str
     data: bytes = field(repr=False)
     mime: str
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
 
 
 def video_fields(model: VideoModel, *, prompt: str, duration: int, resolution: str | None,

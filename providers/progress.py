@@ -32,7 +32,7 @@ def job_text(job: Job) -> str:
     return job.state.value
 
 
-def summarize(jobs: list[Job], elapsed: float, estimate: float | None = None) -> tuple[str, float]:
+def summarize(jobs: list[Job], elapsed: float) -> tuple[str, float]:
     first = jobs[0]
     head = f"{GATEWAYS[first.gateway].title} {first.label}"
     if len(jobs) == 1:
@@ -44,7 +44,7 @@ def summarize(jobs: list[Job], elapsed: float, estimate: float | None = None) ->
             counts[key] = counts.get(key, 0) + 1
         body = ", ".join(f"{n} {what}" for what, n in counts.items()) + f" (of {len(jobs)})"
     timing = clock(elapsed)
-    estimate = estimate or max((job.estimate or 0 for job in jobs), default=0)
+    estimate = max((job.estimate or 0 for job in jobs), default=0)
     if estimate:
         timing += f" of ~{clock(estimate)}"
     fraction = sum(job_fraction(job) for job in jobs) / len(jobs)

@@ -6,6 +6,7 @@ import json
 import re
 
 from . import catalog
+from .catalog import DEFAULT
 from .dialects import DIALECTS
 
 
@@ -89,9 +90,6 @@ def check_task_id(node: str, task_id: str) -> str:
     if not task_id or any(c.isspace() for c in task_id) or len(task_id) > 200:
         fail(node, "task_id", f"must be the id the gateway gave the task (got {task_id!r}).")
     return task_id
-
-
-DEFAULT = "default"
 
 
 def _span(values) -> str:
