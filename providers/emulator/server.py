@@ -11,6 +11,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Callable, Iterable
 from urllib.parse import parse_qs, urlsplit
 
+from .faults import Fault, FaultPlan
+
 VIDEO_DEFAULTS = {"width": 160, "height": 96, "seconds": 1.0, "fps": 24}
 
 # Base path of each gateway endpoint on the emulator, by (gateway, role).
@@ -32,6 +34,8 @@ class Recorded:
     headers: dict
     body: bytes
     raw_path: str = ""
+    handled: bool = False  # the gateway did the work (a fault may still spoil the answer)
+    fault: str | None = None
 
     @property
     def json(self):
@@ -50,6 +54,7 @@ class Reply:
     headers: dict = field(default_factory=dict)
     events: Iterable[tuple[str | None, str]] | None = None  # SSE (event name, data)
     event_delay: float = 0.0
+    fault: "Fault | None" = None  # how the delivery of this answer goes wrong
 
 
 @dataclass(frozen=True)
@@ -72,6 +77,9 @@ class _Scripted:
     times: int
 
 
+FAULT_BODY = "<html><head><title>{0}</title></head><body>emulated fault {0}</body></html>"
+
+
 class Emulator:
     """Start with start() (or as a context manager); base_url(gateway, role) gives the URL to
     point the pack at. `keys` maps a gateway to the only key it accepts (default: any)."""
@@ -87,6 +95,7 @@ class Emulator:
         from .jobs import JobBook
         self.jobs = JobBook()
         self.requests: list[Recorded] = []
+        self.faults = FaultPlan()
         self._scripted: list[_Scripted] = []
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
@@ -134,6 +143,16 @@ class Emulator:
         with self._lock:
             self._scripted.append(_Scripted(gateway, path_contains, reply, times))
 
+    def fault(self, gateway: str, path_contains: str, kind: str, times: int = 1,
+              delay: float = 0.0) -> None:
+        """Misbehave (see faults.py) on the next `times` requests to this gateway ("cdn" for
+        result files) whose path contains the text."""
+        self.faults.add(gateway, path_contains, Fault(kind, delay), times)
+
+    def chaos(self, rate: float, seed: int, **options) -> None:
+        """A random fault on about `rate` of all requests, reproducible from the seed."""
+        self.faults.mix(rate, seed, **options)
+
     def calls(self, gateway: str | None = None, path_contains: str = "") -> list[Recorded]:
         with self._lock:
             return [r for r in self.requests
@@ -144,6 +163,8 @@ class Emulator:
         with self._lock:
             self.requests.clear()
             self._scripted.clear()
+        self.faults.clear()
+        self.reply_delay = 0.0
         self.jobs = JobBook()
         self.short_submit_reply = False
         self.seedream4_url_only = False
@@ -171,24 +192,52 @@ class Emulator:
             time.sleep(self.reply_delay)
         if scripted:
             return scripted.reply
+        fault = self.faults.draw(gateway, path)
+        if fault is not None:
+            record.fault = fault.kind
+            if fault.before:
+                return _refusal(fault)
+        reply = self._answer(gateway, method, path, headers, record)
+        if fault is not None:
+            reply.fault = fault
+        return reply
+
+    def _answer(self, gateway, method, path, headers, record) -> Reply:
         refused = self._check_auth(gateway, path, headers)
         if refused:
             return refused
         for route in self._routes:
             if route.gateway == gateway and route.method == method and route.path.fullmatch(path):
+                record.handled = True
                 return route.handler(self, record)
         return Reply(404, json={"error": f"no route {method} {path}"})
 
     def _serve_file(self, method: str, path: str, headers: dict) -> Reply:
+        record = Recorded(method, path, "cdn", {}, headers, b"", path)
         with self._lock:
-            self.requests.append(Recorded(method, path, "cdn", {}, headers, b"", path))
+            self.requests.append(record)
+        fault = self.faults.draw("cdn", path)
+        if fault is not None:
+            record.fault = fault.kind
+            if fault.before:
+                return _refusal(fault)
         outcomes = {job_id: job.outcome for job_id, job in self.jobs.jobs.items()}
         status, data, ctype = self.jobs.serve(path[len("/cdn/"):], outcomes)
-        return Reply(status, data=data, headers={"Content-Type": ctype})
+        return Reply(status, data=data, headers={"Content-Type": ctype}, fault=fault)
 
     def _check_auth(self, gateway: str, path: str, headers: dict) -> Reply | None:
         from .auth import check
         return check(gateway, path, headers.get("authorization", ""), self.keys.get(gateway))
+
+
+def _refusal(fault: Fault) -> Reply:
+    """A fault that answers instead of the gateway."""
+    if fault.kind == "reset_before":
+        return Reply(fault=fault)
+    status = int(fault.kind)
+    headers = {"Retry-After": str(max(1, round(fault.delay)))} if status in (429, 503) else {}
+    return Reply(status, json={"error": {"message": f"emulated fault {status}",
+                                         "code": "EMULATED"}}, headers=headers)
 
 
 def _split_prefix(path: str) -> tuple[str | None, str]:
@@ -221,46 +270,97 @@ class _Handler(BaseHTTPRequestHandler):
             reply = self.owner.handle(self.command, self.path, headers, body)
         except Exception as exc:  # a bug in the emulator shows as a 500 with the reason
             reply = Reply(500, json={"error": f"emulator: {type(exc).__name__}: {exc}"})
-        if reply.events is not None:
-            self._send_events(reply)
-        else:
-            self._send_body(reply)
+        fault = reply.fault.kind if reply.fault else None
+        if fault in ("reset", "reset_before"):
+            return self._reset()
+        if fault in ("slow", "late"):
+            time.sleep(reply.fault.delay)
+        if fault in ("502", "504"):
+            reply = Reply(int(fault), text=FAULT_BODY.format(fault),
+                          headers={"Content-Type": "text/html"})
+        elif fault == "non_json":
+            reply = Reply(200, text=FAULT_BODY.format("proxy"),
+                          headers={"Content-Type": "text/html"})
+        try:
+            if reply.events is not None:
+                self._send_events(reply, fault, reply.fault.delay if reply.fault else 0.0)
+            else:
+                self._send_body(reply, fault, reply.fault.delay if reply.fault else 0.0)
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True
 
     do_GET = do_POST = do_PUT = do_DELETE = _serve
 
-    def _send_body(self, reply: Reply):
+    def _reset(self):
+        """Close with a TCP reset, answering nothing."""
+        import socket
+        import struct
+        self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        self.close_connection = True
+
+    def _send_body(self, reply: Reply, fault: str | None = None, delay: float = 0.0):
         if reply.data is not None:
             data, ctype = reply.data, "application/octet-stream"
         elif reply.text is not None:
             data, ctype = reply.text.encode(), "text/plain; charset=utf-8"
         else:
             data, ctype = json.dumps(reply.json, ensure_ascii=False).encode(), "application/json"
+        if fault == "gzip":
+            import gzip
+            data = gzip.compress(data)
         self.send_response(reply.status)
         self.send_header("Content-Type", reply.headers.get("Content-Type", ctype))
         for name, value in reply.headers.items():
             if name != "Content-Type":
                 self.send_header(name, value)
+        if fault == "gzip":
+            self.send_header("Content-Encoding", "gzip")
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
+        if fault in ("truncated", "cut_stream", "stall"):
+            self.wfile.write(data[:max(1, len(data) // 2)])
+            self.wfile.flush()
+            if fault == "stall":
+                time.sleep(delay)
+            self.close_connection = True
+            return
+        if fault == "trickle":
+            for index in range(len(data)):
+                self.wfile.write(data[index:index + 1])
+                self.wfile.flush()
+                time.sleep(delay)
+            return
         self.wfile.write(data)
 
-    def _send_events(self, reply: Reply):
+    def _send_events(self, reply: Reply, fault: str | None = None, delay: float = 0.0):
         self.send_response(reply.status)
         self.send_header("Content-Type", "text/event-stream")
         self.send_header("Cache-Control", "no-cache")
         self.send_header("Transfer-Encoding", "chunked")
         for name, value in reply.headers.items():
             self.send_header(name, value)
+        if fault == "gzip":
+            import zlib
+            packer = zlib.compressobj(wbits=31)  # a gzip stream, flushed after every event
+            self.send_header("Content-Encoding", "gzip")
         self.end_headers()
-        try:
-            for event, data in reply.events:
-                frame = (f"event: {event}\n" if event else "") + f"data: {data}\n\n"
-                self._chunk(frame.encode())
-                if reply.event_delay:
-                    time.sleep(reply.event_delay)
-            self._chunk(b"")
-        except (BrokenPipeError, ConnectionResetError):
-            self.close_connection = True
+        frames = list(reply.events)
+        end = "\r" if fault == "cr_lines" else "\n"
+        for index, (event, data) in enumerate(frames):
+            if fault in ("cut_stream", "stall") and index >= len(frames) // 2:
+                if fault == "stall":
+                    time.sleep(delay)
+                self.close_connection = True
+                return  # no terminal chunk: the stream is cut
+            frame = ((f"event: {event}{end}" if event else "") + f"data: {data}{end}{end}").encode()
+            if fault == "gzip":
+                frame = packer.compress(frame) + packer.flush(zlib.Z_SYNC_FLUSH)
+            self._chunk(frame)
+            if reply.event_delay:
+                time.sleep(reply.event_delay)
+        if fault == "gzip":
+            self._chunk(packer.flush())
+        self._chunk(b"")
 
     def _chunk(self, data: bytes):
         self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
