@@ -7,7 +7,7 @@ from pathlib import Path
 
 from ..providers import catalog
 from . import comfy
-from .tasks import SEED_MAX, TaskNode, count_input, seed_input, submit_job, submit_jobs, usage_json
+from .tasks import TaskNode, count_input, seed_input, start_jobs, start_task, usage_json
 
 PROMPT = ("STRING", {"multiline": True, "default": "", "tooltip":
                      "What to generate. Connect an LLM node's text here to have it written."})
@@ -41,10 +41,10 @@ class SeaCloudSubmit(TaskNode):
             "image_field": ("STRING", {"default": "", "tooltip":
                             "Body field for the images, for a model not in the list (e.g. "
                             "image_urls for a list, image_url for one image)."}),
-        }}
+        }, "hidden": {"unique_id": "UNIQUE_ID"}}
 
     def submit(self, model_id, prompt, params_json, seed, count, custom_model_id="", images=None,
-               image_field=""):
+               image_field="", unique_id=None):
         from ..providers import seacloud, validation
         from . import media
 
@@ -73,19 +73,12 @@ class SeaCloudSubmit(TaskNode):
         body = {**params, "prompt": prompt}
         if encoded:
             body[field] = encoded[0].data_url if single else [e.data_url for e in encoded]
-        identity = {"gateway": "seacloud", "model": model_id, "params": params, "prompt": prompt,
-                    "images": [e.sha256 for e in encoded], "image_field": field, "seed": seed}
-        store, queue = comfy.key_store(), seacloud.ADAPTERS["seacloud_queue"]
-
-        def start(index, fp):
-            job_body = dict(body)
-            if seed_field:
-                job_body[seed_field] = (seed + index) % (SEED_MAX + 1)
-            return queue.submit(store, model_id=model_id, params=job_body, fingerprint=fp,
-                                kind=known.kind if known else "any",
-                                check_cancelled=comfy.check_interrupted)
-
-        return (submit_jobs("seacloud", count, identity, start),)
+        create = seacloud.queue_create(
+            comfy.key_store(), model_id=model_id, kind=known.kind if known else "any", body=body,
+            seed=seed, seed_field=seed_field,
+            identity={"params": params, "prompt": prompt, "images": [e.sha256 for e in encoded],
+                      "image_field": field})
+        return (start_task(create, count, unique_id),)
 
 
 class GPTunnelSeedream3Submit(TaskNode):
@@ -109,9 +102,9 @@ class GPTunnelSeedream3Submit(TaskNode):
                                            "prefer image_url where you have one."}),
             "image_url": ("STRING", {"default": "", "tooltip":
                           "A public URL of a reference image to change (one)."}),
-        }}
+        }, "hidden": {"unique_id": "UNIQUE_ID"}}
 
-    def submit(self, prompt, ar, seed, count, image=None, image_url=""):
+    def submit(self, prompt, ar, seed, count, image=None, image_url="", unique_id=None):
         from ..providers import gptunnel, validation
         from . import media
 
@@ -137,15 +130,11 @@ class GPTunnelSeedream3Submit(TaskNode):
             body["images"] = [reference]
         else:
             body["ar"] = ar
-        identity = {"gateway": "gptunnel", "model": "seedream-3", "prompt": prompt,
-                    "ar": None if reference else ar, "image": identity_image, "seed": seed}
-        store, seedream = comfy.key_store(), gptunnel.ADAPTERS["seedream3"]
-
-        def start(index, fp):
-            return seedream.submit(store, body=body, fingerprint=fp,
-                                   check_cancelled=comfy.check_interrupted)
-
-        return (submit_jobs("gptunnel", count, identity, start),)
+        create = gptunnel.seedream3_create(
+            comfy.key_store(), body=body,
+            identity={"model": "seedream-3", "prompt": prompt, "ar": None if reference else ar,
+                      "image": identity_image, "seed": seed})
+        return (start_task(create, count, unique_id),)
 
 
 class GPTunnelSeedream4:
@@ -178,7 +167,7 @@ class GPTunnelSeedream4:
         }, "hidden": {"unique_id": "UNIQUE_ID"}}
 
     def generate(self, prompt, size, aspect_ratio, seed, count, images=None, unique_id=None):
-        from ..providers import gptunnel, http, progress, validation
+        from ..providers import gptunnel, progress, validation
         from ..providers.errors import GatewayError
         from . import media
 
@@ -196,26 +185,17 @@ class GPTunnelSeedream4:
                 "aspect_ratio": aspect_ratio, "response_format": "base64"}
         if encoded:
             body["images"] = [e.data_url for e in encoded]
-        identity = {"gateway": "gptunnel", "model": "seedream-4", "prompt": prompt, "size": size,
-                    "aspect_ratio": aspect_ratio, "images": [e.sha256 for e in encoded],
-                    "seed": seed}
         store, files_dir = comfy.key_store(), comfy.files_directory()
-
-        def make(index, fp):
-            reply = gptunnel.generate(store, body)
-            return _finished_job(reply, fp, store, files_dir)
-
+        create = gptunnel.seedream4_create(
+            store, body=body,
+            identity={"model": "seedream-4", "prompt": prompt, "size": size,
+                      "aspect_ratio": aspect_ratio, "images": [e.sha256 for e in encoded],
+                      "seed": seed},
+            keep=lambda reply, fp: _finished_job(reply, fp, store, files_dir))
         comfy.Progress(unique_id)(f"GPTunnel seedream-4: generating {count} image(s)", 0.1)
-        # Each call runs in a worker that journals its result itself: pressing Cancel stops the
-        # wait here at once, while a result still arriving is kept for the next run.
-        lease = gptunnel.GENERATE_TIMEOUT + 60
-        results = http.parallel(
-            [lambda i=i: submit_job("gptunnel", identity, i, make, lease=lease, check_cancelled=None)
-             for i in range(count)], comfy.check_interrupted)
-        errors = [r for r in results if isinstance(r, BaseException)]
-        if errors:
-            raise errors[0]
-        jobs = results
+        # Each call runs to its end in a worker that journals its result: pressing Cancel stops
+        # the wait here at once, while a result still arriving is kept for the next run.
+        jobs = start_jobs(create, count, unique_id)
         paths = [p for job in jobs for p in job.files]
         gone = [p for p in paths if not Path(p).is_file()]
         if gone:  # reused from the journal, but deleted since

@@ -3,15 +3,12 @@ nodes start jobs through the journal."""
 from __future__ import annotations
 
 import json
-from typing import Callable
-
 from ..providers.gateways import GATEWAYS
 from . import comfy
 
 TASK = "GATEWAY_TASK"
-SEED_MAX = 2**31 - 1  # some gateways parse the seed as a 32-bit int
+from ..providers.tasks import SEED_MAX  # noqa: F401  (re-exported for the node modules)
 IMAGE_TIMEOUT = 600
-SUBMIT_LEASE = 180.0  # how long a submit may be in flight before another worker gives up on it
 
 
 class TaskNode:
@@ -36,25 +33,22 @@ def count_input() -> tuple:
                     "awaited together."})
 
 
-def submit_job(gateway: str, request: dict, index: int, submit: Callable, *,
-               lease: float = SUBMIT_LEASE, check_cancelled=comfy.check_interrupted):
-    """Job `index` of a request, journalled under the fingerprint of request + index;
-    submit(index, fingerprint) -> Job runs only if that fingerprint is not journalled yet.
-    Worker threads pass check_cancelled=None: only the thread ComfyUI runs the node in may
-    consume its interrupt flag."""
-    from ..providers.journal import fingerprint
+def start_jobs(create, count: int = 1, unique_id=None) -> list:
+    """Start `count` jobs of a request through the journal (each sent at most once, ever);
+    a wait for another run submitting the same request is said on the node."""
+    from ..providers import lifecycle
 
-    fp = fingerprint({**request, "index": index})
-    return comfy.journal().submit_once(fp, lambda: submit(index, fp), lease_seconds=lease,
-                                       gateway_title=GATEWAYS[gateway].title,
-                                       check_cancelled=check_cancelled)
+    def waiting(text: str) -> None:
+        comfy.log.info("%s", text)
+        comfy.show_text(unique_id, text)
+
+    return lifecycle.start(comfy.journal(), create, count, check_cancelled=comfy.check_interrupted,
+                           on_wait=waiting)
 
 
-def submit_jobs(gateway: str, count: int, request: dict, submit: Callable):
-    """Start `count` jobs of one request, one after another (each submit returns at once)."""
+def start_task(create, count: int = 1, unique_id=None):
     from ..providers.tasks import Task
-
-    return Task([submit_job(gateway, request, index, submit) for index in range(count)])
+    return Task(start_jobs(create, count, unique_id))
 
 
 def usage_json(jobs) -> str:
@@ -151,12 +145,13 @@ class GatewayTaskFromId(TaskNode):
 
     def task(self, gateway, task_id, kind):
         from ..providers import poller, validation
-        from ..providers.journal import fingerprint
+        from ..providers.lifecycle import endpoint_identity, fingerprint
         from ..providers.tasks import Task
 
         validation.check_choice(self.NODE_NAME, "gateway", gateway, self.GATEWAYS_WITH_TASKS)
         task_id = validation.check_task_id(self.NODE_NAME, task_id)
-        fp = fingerprint({"from_id": gateway, "task_id": task_id})
+        fp = fingerprint({"from_id": gateway, "task_id": task_id,
+                          "endpoint": endpoint_identity()})
         journal = comfy.journal()
         job = journal.get(fp)
         if job is None:

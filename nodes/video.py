@@ -9,7 +9,7 @@ from ..providers import catalog
 from ..providers.catalog import DEFAULT
 from . import comfy
 from .image import PROMPT
-from .tasks import TaskNode, await_task, seed_input, submit_jobs, usage_json
+from .tasks import TaskNode, await_task, seed_input, start_task, usage_json
 
 VIDEO_TIMEOUT = 1800
 MAX_REFERENCE_VIDEOS = 3
@@ -56,7 +56,7 @@ class _OpenComputingVideo(TaskNode):
             "model": (names, {"default": names[0], "tooltip":
                       "The model; its OpenComputing llmid is looked up by the pack."}),
             "prompt": PROMPT, **cls.media_inputs(), **_parameter_inputs(),
-        }, "optional": cls.optional_inputs()}
+        }, "optional": cls.optional_inputs(), "hidden": {"unique_id": "UNIQUE_ID"}}
 
     @classmethod
     def media_inputs(cls) -> dict:
@@ -70,7 +70,7 @@ class _OpenComputingVideo(TaskNode):
         return []
 
     def submit(self, model, prompt, duration, resolution, ratio, size, negative_prompt, off_peak,
-               seed, **media):
+               seed, unique_id=None, **media):
         from ..providers import opencomputing, validation
 
         node = self.NODE_NAME
@@ -84,16 +84,10 @@ class _OpenComputingVideo(TaskNode):
                                              negative_prompt=negative_prompt, off_peak=off_peak)
         uploads = self.uploads(chosen, **media)
         fields = opencomputing.video_fields(chosen, prompt=prompt, **settings)
-        identity = {"gateway": "opencomputing", "operation": self.OPERATION, "fields": fields,
-                    "uploads": [(u.field, u.sha256) for u in uploads], "seed": seed}
-        store, tasks = comfy.key_store(), opencomputing.ADAPTERS["opencomputing_video"]
-
-        def start(index, fp):
-            return tasks.submit(store, fields=fields, uploads=uploads, fingerprint=fp,
-                                label=chosen.name, estimate=chosen.estimate,
-                                check_cancelled=comfy.check_interrupted)
-
-        return (submit_jobs("opencomputing", 1, identity, start),)
+        create = opencomputing.video_create(comfy.key_store(), operation=self.OPERATION,
+                                            model=chosen, fields=fields, uploads=uploads,
+                                            seed=seed)
+        return (start_task(create, 1, unique_id),)
 
 
 def _image_uploads(images, field: str, stem: str, limits, node: str, input_name: str) -> list:

@@ -2,13 +2,16 @@
 of its request, so a result is never lost and the same request is never paid for twice.
 
 Claiming a fingerprint is atomic across threads and processes (BEGIN IMMEDIATE): the first caller
-writes a SUBMITTING row and submits; others wait for that row to become a job and reuse it.
+writes a SUBMITTING row and submits; others wait for that row to become a job and reuse it. The
+send itself, and what its outcome does to the row, is providers/lifecycle.py. No key is stored:
+every row is redacted as it is written.
 """
 from __future__ import annotations
 
 import hashlib
 import json
 import os
+import socket
 import sqlite3
 import time
 import uuid
@@ -16,7 +19,7 @@ from contextlib import closing
 from pathlib import Path
 from typing import Callable
 
-from .errors import GatewayError
+from .errors import GatewayError, redact
 from .tasks import Job, State
 
 SCHEMA = """
@@ -74,74 +77,107 @@ class Journal:
                        "VALUES (?, ?, NULL, NULL, ?, ?) ON CONFLICT(fingerprint) DO UPDATE SET "
                        "state = excluded.state, owner = NULL, lease_until = NULL, "
                        "job = excluded.job, updated_at = excluded.updated_at",
-                       (job.fingerprint, job.state.value, json.dumps(job.to_dict()), time.time()))
+                       (job.fingerprint, job.state.value, redact(json.dumps(job.to_dict())),
+                        time.time()))
 
-    def submit_once(self, fp: str, submit: Callable[[], Job], *, lease_seconds: float,
-                    gateway_title: str, check_cancelled: Callable[[], None] | None = None) -> Job:
-        """The journalled job for this fingerprint, submitting it only if there is none.
-        A failed or cancelled earlier job is submitted anew; a submit with an unknown outcome
-        is not (it may have been paid for)."""
-        owner = uuid.uuid4().hex
+    def claim(self, fp: str, *, lease_seconds: float, gateway_title: str,
+              check_cancelled: Callable[[], None] | None = None,
+              on_wait: Callable[[str], None] | None = None) -> tuple[str | None, Job | None]:
+        """(owner token, None) when this caller must submit the request now, or (None, job)
+        when it is journalled already. Waits while another live run is submitting it (saying
+        so through on_wait); refuses where an earlier submit's outcome is unknown."""
+        owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex}"
+        told = False
         while True:
-            claimed, job = self._claim(fp, owner, lease_seconds, gateway_title)
+            claimed, job, holder = self._claim(fp, owner, lease_seconds, gateway_title)
             if claimed:
-                break
+                return owner, None
             if job is not None:
-                return job
-            if check_cancelled:  # another worker is submitting this very request: wait for it
+                return None, job
+            if on_wait and not told:
+                on_wait(f"another run ({_who(holder)}) is submitting this same request; "
+                        f"waiting for the gateway's answer to it")
+                told = True
+            if check_cancelled:
                 check_cancelled()
             time.sleep(0.2)
-        try:
-            job = submit()
-        except GatewayError as error:
-            if error.maybe_accepted:
-                self._set_state(fp, State.UNKNOWN, str(error))
-            else:
-                self._delete(fp, owner)
-            raise
-        except BaseException:
-            self._delete(fp, owner)
-            raise
-        self.save(job)
-        return job
 
-    def _claim(self, fp, owner, lease_seconds, gateway_title) -> tuple[bool, Job | None]:
+    def finish(self, fp: str, owner: str, job: Job) -> None:
+        """The gateway accepted the claimed request: journal its job."""
+        self.save(job)
+
+    def release(self, fp: str, owner: str) -> None:
+        """The gateway surely refused the claimed request: nothing was paid, it may be sent again."""
+        with closing(self._connect()) as db:
+            db.execute("DELETE FROM jobs WHERE fingerprint = ? AND owner = ?", (fp, owner))
+
+    def mark_unknown(self, fp: str, owner: str, note: str) -> None:
+        """The gateway may have accepted the claimed request but no usable answer came back."""
+        with closing(self._connect()) as db:
+            db.execute("UPDATE jobs SET state = ?, owner = NULL, lease_until = NULL, job = ?, "
+                       "updated_at = ? WHERE fingerprint = ? AND owner = ?",
+                       (State.UNKNOWN.value, redact(json.dumps({"note": note})), time.time(), fp,
+                        owner))
+
+    def _claim(self, fp, owner, lease_seconds, gateway_title):
         with closing(self._connect()) as db:
             db.execute("BEGIN IMMEDIATE")
             try:
                 row = self._row(db, fp)
                 now = time.time()
                 if row is not None:
-                    state, _, lease_until, job_json = row
+                    state, holder, lease_until, job_json = row
                     state = State(state)
                     if state is State.SUBMITTING and (lease_until or 0) > now:
-                        db.execute("COMMIT")
-                        return False, None
+                        if _alive(holder):
+                            db.execute("COMMIT")
+                            return False, None, holder
+                        # The run that claimed it died (kill -9, crash, power) mid-submit: its
+                        # request may have reached the gateway. Say so now, not at lease end.
+                        job_json = json.dumps({"note": f"the run that was submitting it "
+                                                       f"({_who(holder)}) stopped before the "
+                                                       f"gateway answered"})
+                        db.execute("UPDATE jobs SET state = ?, owner = NULL, lease_until = NULL,"
+                                   " job = ?, updated_at = ? WHERE fingerprint = ?",
+                                   (State.UNKNOWN.value, job_json, now, fp))
+                        state = State.UNKNOWN
                     if state in (State.SUBMITTING, State.UNKNOWN):
                         db.execute("COMMIT")
                         raise _unknown_outcome(gateway_title, job_json)
                     if state not in (State.FAILED, State.CANCELLED) and job_json:
                         db.execute("COMMIT")
-                        return False, Job.from_dict(json.loads(job_json))
+                        return False, Job.from_dict(json.loads(job_json)), None
                 db.execute("INSERT OR REPLACE INTO jobs (fingerprint, state, owner, lease_until, "
                            "job, updated_at) VALUES (?, ?, ?, ?, NULL, ?)",
                            (fp, State.SUBMITTING.value, owner, now + lease_seconds, now))
                 db.execute("COMMIT")
-                return True, None
+                return True, None, None
             except BaseException:
                 if db.in_transaction:
                     db.execute("ROLLBACK")
                 raise
 
-    def _set_state(self, fp: str, state: State, note: str) -> None:
-        with closing(self._connect()) as db:
-            db.execute("UPDATE jobs SET state = ?, owner = NULL, lease_until = NULL, job = ?, "
-                       "updated_at = ? WHERE fingerprint = ?",
-                       (state.value, json.dumps({"note": note}), time.time(), fp))
 
-    def _delete(self, fp: str, owner: str) -> None:
-        with closing(self._connect()) as db:
-            db.execute("DELETE FROM jobs WHERE fingerprint = ? AND owner = ?", (fp, owner))
+def _alive(holder: str | None) -> bool:
+    """Whether the run that holds a claim still runs. Only a process on this host can be
+    checked; one elsewhere (a shared data folder) is trusted until its lease ends."""
+    host, _, rest = (holder or "").partition(":")
+    pid_text = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid_text.isdigit():
+        return True
+    try:
+        os.kill(int(pid_text), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _who(holder: str | None) -> str:
+    host, _, rest = (holder or "").partition(":")
+    pid = rest.partition(":")[0]
+    return f"process {pid} on {host}" if pid else "an earlier run"
 
 
 def _unknown_outcome(gateway_title: str, job_json: str | None) -> GatewayError:

@@ -4,13 +4,14 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 
-from . import http
+from . import answers, http
 from .catalog import VideoModel
 from .chat import ChatRoute
 from .credentials import KeyStore
 from .dialects import DIALECTS
-from .errors import GatewayError, read_error
+from .errors import GatewayError
 from .gateways import GATEWAYS
+from .lifecycle import Create, endpoint_identity
 from .poller import Cadence
 from .tasks import Job, State, Status
 
@@ -74,13 +75,56 @@ def video_fields(model: VideoModel, *, prompt: str, duration: int, resolution: s
     return fields
 
 
+def classify(reply) -> answers.Answer:
+    """OpenComputing's answers: a bare task view, or the newer envelope {"status": "ok",
+    "data": {...}} / {"status": "error", "data": {"message"}}; an {"error": "..."} body; and a
+    task whose status is FAILED (its reason in `error`, `message` or `reason`)."""
+    if not isinstance(reply, dict):
+        return answers.error(f"answered {answers.shown(reply)}")
+    envelope = str(reply.get("status", "")).lower()
+    if envelope == "error":
+        data = reply.get("data")
+        reason = answers.text(data.get("message") if isinstance(data, dict) else data)
+        return answers.error(reason or answers.text(reply.get("message")) or "error",
+                             reply.get("code"), reply)
+    if envelope == "ok" and isinstance(reply.get("data"), dict):
+        reply = reply["data"]
+    if "error" in reply and "status" not in reply:
+        return answers.error(answers.text(reply["error"]), reply.get("code"), reply)
+    if TASK_STATES.get(str(reply.get("status", "")).upper()) is State.FAILED:
+        return answers.failed(answers.text(reply.get("error") or reply.get("message")
+                                           or reply.get("reason")) or "the task failed", reply)
+    return answers.ok(reply)
+
+
+def raise_error(answer: answers.Answer):
+    gateway = GATEWAYS["opencomputing"]
+    raise GatewayError(gateway.title, answer.reason, code=answer.code, status=200,
+                       raw=answers.shown(answer.data, 2000),
+                       hint=gateway.hint(None, answer.code, answer.reason))
+
+
+def video_create(store: KeyStore, *, operation: str, model: VideoModel, fields: dict,
+                 uploads: list[Upload], seed: int) -> Create:
+    identity = {"gateway": "opencomputing", "operation": operation,
+                "endpoint": endpoint_identity(), "fields": fields,
+                "uploads": [(u.field, u.sha256) for u in uploads], "seed": seed}
+
+    def send(index: int, fp: str) -> Job:
+        return ADAPTERS["opencomputing_video"].submit(
+            store, fields=fields, uploads=uploads, fingerprint=fp, label=model.name,
+            estimate=model.estimate)
+
+    return Create("OpenComputing", identity, send, SUBMIT_TIMEOUT * 2)
+
+
 class VideoTasks:
     def cadence(self, kind: str) -> Cadence:
         # The backend refreshes a task's upstream state only about every 30 s.
         return Cadence(first=10.0, longest=30.0)
 
     def submit(self, store: KeyStore, *, fields: dict, uploads: list[Upload], fingerprint: str,
-               label: str, estimate: float, check_cancelled=None) -> Job:
+               label: str, estimate: float) -> Job:
         access = store.access("opencomputing")
         if uploads:
             form = {k: str(v) for k, v in fields.items()}
@@ -89,17 +133,19 @@ class VideoTasks:
         else:
             kwargs = {"json": fields}
         reply = http.call_json(access, "POST", "/llmage/video", idempotent=False,
-                               read_timeout=SUBMIT_TIMEOUT, check_cancelled=check_cancelled,
-                               **kwargs)
-        reply = _unwrap(reply)
-        task_id = reply.get("taskid") or reply.get("task_id") or reply.get("id")
-        if not task_id:
+                               read_timeout=SUBMIT_TIMEOUT, **kwargs)
+        answer = classify(reply)
+        if answer.verdict != "ok":  # refused (balance, parameters): no task was made
+            raise_error(answer)
+        view = answer.data
+        task_id = view.get("taskid") or view.get("task_id") or view.get("id")
+        if not isinstance(task_id, (str, int)) or not str(task_id):
             raise GatewayError("OpenComputing", f"accepted the request but sent no task id: "
-                                                f"{str(reply)[:200]}", maybe_accepted=True,
-                               raw=str(reply))
+                                                f"{answers.shown(reply)}", maybe_accepted=True,
+                               raw=answers.shown(reply, 2000))
         job = Job("opencomputing", "opencomputing_video", str(task_id), fingerprint, label,
                   "video", estimate=estimate)
-        job.apply(_status(reply))
+        job.apply(_status(answer))
         return job
 
     def task(self, store: KeyStore, task_id: str, kind: str, fingerprint: str) -> Job:
@@ -107,41 +153,32 @@ class VideoTasks:
 
     def poll(self, store: KeyStore, job: Job) -> Status:
         access = store.access("opencomputing")
-        reply = http.call_json(access, "GET", "/llmage/tasks", params={"taskid": job.task_id},
-                               idempotent=True, read_timeout=POLL_TIMEOUT)
-        return _status(_unwrap(reply))
+        answer = classify(http.call_json(access, "GET", "/llmage/tasks",
+                                         params={"taskid": job.task_id}, idempotent=True,
+                                         read_timeout=POLL_TIMEOUT))
+        if answer.verdict == "error":
+            # The envelope's error for a task id it cannot serve ("not exist") ends the task;
+            # its other errors are the call's, retried by the poller.
+            if "exist" in answer.reason.lower() or "not found" in answer.reason.lower():
+                return Status(State.FAILED, message=answer.reason, raw=answer.data)
+            raise_error(answer)
+        return _status(answer)
 
     def cancel(self, store: KeyStore, job: Job) -> bool:
         return False  # no cancel on this gateway: the task stays journalled for the next run
 
 
-def _unwrap(reply) -> dict:
-    """Newer deployments wrap replies as {"status": "ok"|"error", "data": {...}}."""
-    if not isinstance(reply, dict):
-        raise GatewayError("OpenComputing", f"answered {str(reply)[:200]}", raw=str(reply))
-    if reply.get("status") == "ok" and isinstance(reply.get("data"), dict):
-        return reply["data"]
-    if reply.get("status") == "error":
-        code, message = read_error(reply)
-        return {"status": "FAILED", "error": message or "error"}
-    code, message = read_error(reply)
-    if message and "status" not in reply:
-        raise GatewayError("OpenComputing", message, code=code, status=200, raw=str(reply),
-                           hint=GATEWAYS["opencomputing"].hint(None, code, message))
-    return reply
-
-
-def _status(reply: dict) -> Status:
+def _status(answer: answers.Answer) -> Status:
+    reply = answer.data
+    usage = reply.get("usage") if isinstance(reply.get("usage"), dict) else {}
+    if answer.verdict == "failed":
+        return Status(State.FAILED, message=answer.reason, raw=reply, usage=usage)
     raw_state = str(reply.get("status", "")).upper()
     state = TASK_STATES.get(raw_state, State.RUNNING)  # UNKNOWN and others: keep polling
     video = reply.get("video") or reply.get("video_url")
-    status = Status(state, raw=reply, cover_url=reply.get("image") or None,
-                    result_urls=[video] if isinstance(video, str) and video else [],
-                    usage=reply.get("usage") if isinstance(reply.get("usage"), dict) else {})
-    if state is State.FAILED:
-        status.message = str(reply.get("error") or reply.get("message") or reply.get("reason")
-                             or "the task failed")
-    return status
+    cover = reply.get("image")
+    return Status(state, raw=reply, cover_url=cover if isinstance(cover, str) and cover else None,
+                  result_urls=[video] if isinstance(video, str) and video else [], usage=usage)
 
 
 ADAPTERS = {"opencomputing_video": VideoTasks()}

@@ -1,15 +1,21 @@
 """SeaCloud: LLM chat in three protocols, and the multimodal queue for image and video models."""
 from __future__ import annotations
 
+import logging
 import uuid
+from urllib.parse import quote, urlsplit
 
-from . import http
+from . import answers, http
 from .chat import ChatRoute
 from .credentials import KeyStore
 from .dialects import DIALECTS
-from .errors import GatewayError, read_error
+from .errors import GatewayError
+from .lifecycle import Create, endpoint_identity
+from .origins import same_origin
 from .poller import Cadence
-from .tasks import Job, State, Status
+from .tasks import SEED_MAX, Job, State, Status
+
+log = logging.getLogger("model_gateway.seacloud")
 
 CHAT_PATHS = {
     "chat_completions": "/v1/chat/completions",
@@ -37,71 +43,142 @@ QUEUE_STATES = {"IN_QUEUE": State.QUEUED, "IN_PROGRESS": State.RUNNING,
                 "COMPLETED": State.SUCCEEDED}
 SUBMIT_TIMEOUT = 60.0
 POLL_TIMEOUT = 30.0
+SUBMIT_LEASE = SUBMIT_TIMEOUT * 3  # the longest a send may run, retries of refusals included
+
+
+def classify(reply) -> answers.Answer:
+    """SeaCloud's queue answers: a job view (COMPLETED with `error` is a failure), or one of its
+    error shapes: {"error": {code, message}}, {"detail": ...}, {"status": {code, message,
+    error_code}} (credits)."""
+    if not isinstance(reply, dict):
+        return answers.error(f"answered {answers.shown(reply)}")
+    status = reply.get("status")
+    if isinstance(status, dict):
+        return answers.error(answers.text(status.get("message")) or "error",
+                             status.get("error_code") or status.get("code"), reply)
+    if "detail" in reply and not status:
+        return answers.error(answers.text(reply["detail"]), data=reply)
+    error = reply.get("error")
+    if error and not status:
+        code = error.get("code") if isinstance(error, dict) else None
+        return answers.error(answers.text(error), code, reply)
+    if error:  # terminal: COMPLETED only means it ended
+        kind = reply.get("error_type")
+        reason = answers.text(error)
+        return answers.failed(f"{kind}: {reason}" if kind else reason, reply)
+    return answers.ok(reply)
+
+
+def raise_error(access, answer: answers.Answer, *, status: int | None = 200,
+                maybe_accepted: bool = False):
+    raise GatewayError("SeaCloud", answer.reason, code=answer.code, status=status,
+                       raw=answers.shown(answer.data, 2000), maybe_accepted=maybe_accepted,
+                       hint=access.gateway.hint(None, answer.code, answer.reason))
+
+
+def queue_create(store: KeyStore, *, model_id: str, kind: str, body: dict, seed: int,
+                 seed_field: str | None, identity: dict) -> Create:
+    """A queue job of model_id; job `index` sends seed + index in seed_field, if the model
+    has one. `identity` holds the inputs that define the result beyond the body's own
+    fields (image hashes instead of the images)."""
+    def send(index: int, fp: str) -> Job:
+        job_body = dict(body)
+        if seed_field:
+            job_body[seed_field] = (seed + index) % (SEED_MAX + 1)
+        return ADAPTERS["seacloud_queue"].submit(store, model_id=model_id, params=job_body,
+                                                 fingerprint=fp, kind=kind)
+
+    return Create("SeaCloud", {"gateway": "seacloud", "operation": "queue",
+                               "endpoint": endpoint_identity(),
+                               "model": model_id, "seed": seed, **identity}, send, SUBMIT_LEASE)
 
 
 class Queue:
-    """Submit /v1/queue/{model_id}, poll status_url, fetch response_url, cancel with cancel_url."""
+    """Submit /v1/queue/{model_id}, poll status_url, fetch response_url, cancel with cancel_url.
+    The URLs a submit answer names are followed only on the gateway's own origin: elsewhere the
+    key would go with them, so the documented ones are derived instead."""
 
     def cadence(self, kind: str) -> Cadence:
         # The official client polls every 5 s; start faster, images often take ~10 s.
         return Cadence(first=2.0, longest=5.0) if kind == "image" else Cadence(5.0, 15.0)
 
     def submit(self, store: KeyStore, *, model_id: str, params: dict, fingerprint: str,
-               kind: str, check_cancelled=None) -> Job:
+               kind: str) -> Job:
         access = store.access("seacloud", "model")
-        reply = http.call_json(access, "POST", f"/v1/queue/{model_id}", json=params,
-                               idempotent=False, read_timeout=SUBMIT_TIMEOUT,
-                               check_cancelled=check_cancelled)
-        _raise_if_error(access, reply)
-        request_id = reply.get("request_id") if isinstance(reply, dict) else None
-        if not request_id:
+        reply = http.call_json(access, "POST", f"/v1/queue/{quote(model_id, safe='')}",
+                               json=params, idempotent=False, read_timeout=SUBMIT_TIMEOUT)
+        answer = classify(reply)
+        if not answer.ok:  # the gateway said no: nothing was queued
+            raise_error(access, answer)
+        request_id = reply.get("request_id")
+        if not isinstance(request_id, (str, int)) or not str(request_id):
             raise GatewayError("SeaCloud", f"accepted the request but sent no request id: "
-                                           f"{str(reply)[:200]}", maybe_accepted=True,
-                               hint="Check the SeaCloud dashboard for the task.", raw=str(reply))
-        derived = access.url(f"/v1/queue/requests/{request_id}")
-        handles = {"status_url": reply.get("status_url") or f"{derived}/status",
-                   "response_url": reply.get("response_url") or derived + "/response",
-                   "cancel_url": reply.get("cancel_url") or f"{derived}/cancel"}
+                                           f"{answers.shown(reply)}", maybe_accepted=True,
+                               raw=answers.shown(reply, 2000))
+        request_id = str(request_id)
         return Job("seacloud", "seacloud_queue", request_id, fingerprint, model_id, kind,
-                   handles=handles, queue_position=reply.get("queue_position"))
+                   handles=self._handles(access, request_id, reply),
+                   queue_position=_position(reply.get("queue_position")))
 
     def task(self, store: KeyStore, request_id: str, kind: str, fingerprint: str) -> Job:
         """A job for a request id submitted elsewhere (URLs derived; unconfirmed path shape)."""
-        derived = store.access("seacloud", "model").url(f"/v1/queue/requests/{request_id}")
+        access = store.access("seacloud", "model")
         return Job("seacloud", "seacloud_queue", request_id, fingerprint, "seacloud", kind,
-                   handles={"status_url": f"{derived}/status",
-                            "response_url": f"{derived}/response",
-                            "cancel_url": f"{derived}/cancel"})
+                   handles=self._handles(access, request_id, {}))
+
+    @staticmethod
+    def _handles(access, request_id: str, reply: dict) -> dict:
+        derived = access.url(f"/v1/queue/requests/{quote(request_id, safe='')}")
+        handles = {}
+        for name, suffix in (("status_url", "/status"), ("response_url", "/response"),
+                             ("cancel_url", "/cancel")):
+            given = reply.get(name)
+            if isinstance(given, str) and given and not same_origin(access.base_url, given):
+                log.warning("SeaCloud named a %s on another host (%s); using the documented "
+                            "one on the gateway's own", name, urlsplit(given).hostname)
+                given = None
+            handles[name] = given or derived + suffix
+        return handles
+
+    def _url(self, access, job: Job, name: str) -> str:
+        """A handle, checked again: a journal written by an older version may hold any URL."""
+        url = job.handles.get(name)
+        if not isinstance(url, str) or not same_origin(access.base_url, url):
+            return self._handles(access, job.task_id, {})[name]
+        return url
 
     def poll(self, store: KeyStore, job: Job) -> Status:
         access = store.access("seacloud", "model")
-        reply = http.call_json(access, "GET", job.handles["status_url"], idempotent=True,
-                               read_timeout=POLL_TIMEOUT)
-        _raise_if_error(access, reply)
+        reply = http.call_json(access, "GET", self._url(access, job, "status_url"),
+                               idempotent=True, read_timeout=POLL_TIMEOUT)
+        answer = classify(reply)
+        if answer.verdict == "error":
+            raise_error(access, answer)
+        if answer.verdict == "failed":
+            return Status(State.CANCELLED if reply.get("error_type") == "CANCELED"
+                          else State.FAILED, message=answer.reason, raw=reply,
+                          usage=_usage(reply))
         state = QUEUE_STATES.get(str(reply.get("status", "")).upper(), State.RUNNING)
         status = Status(state, progress=_fraction(reply.get("progress")),
-                        queue_position=reply.get("queue_position"), raw=reply,
+                        queue_position=_position(reply.get("queue_position")), raw=reply,
                         usage=_usage(reply))
-        if state is State.SUCCEEDED and reply.get("error"):
-            # COMPLETED only means terminal: with an error it is a failure.
-            status.state = (State.CANCELLED if reply.get("error_type") == "CANCELED"
-                            else State.FAILED)
-            status.message = _error_text(reply)
-        elif state is State.SUCCEEDED:
+        if state is State.SUCCEEDED:
             return self._result(access, job, status)
         return status
 
     def _result(self, access, job: Job, status: Status) -> Status:
-        response = http.send(access, "GET", job.handles["response_url"], idempotent=True,
-                             read_timeout=POLL_TIMEOUT)
+        response = http.send(access, "GET", self._url(access, job, "response_url"),
+                             idempotent=True, read_timeout=POLL_TIMEOUT)
         with response:
             reply = http.read_json(access, response)
         if response.status_code == 202:  # not terminal yet after all
             status.state = State.RUNNING
             return status
-        _raise_if_error(access, reply)
-        if reply.get("error"):
-            status.state, status.message = State.FAILED, _error_text(reply)
+        answer = classify(reply)
+        if answer.verdict == "error":
+            raise_error(access, answer)
+        if answer.verdict == "failed":
+            status.state, status.message = State.FAILED, answer.reason
             return status
         status.result_urls = _output_urls(reply)
         status.usage = {**status.usage, **_usage(reply)}
@@ -111,8 +188,8 @@ class Queue:
     def cancel(self, store: KeyStore, job: Job) -> bool:
         access = store.access("seacloud", "model")
         try:
-            response = http.send(access, "PUT", job.handles["cancel_url"], idempotent=True,
-                                 read_timeout=POLL_TIMEOUT)
+            response = http.send(access, "PUT", self._url(access, job, "cancel_url"),
+                                 idempotent=True, read_timeout=POLL_TIMEOUT)
         except GatewayError as error:
             if error.status in (400, 404):  # ALREADY_COMPLETED / NOT_FOUND
                 return False
@@ -121,11 +198,8 @@ class Queue:
         return True
 
 
-def _raise_if_error(access, reply) -> None:
-    code, message = read_error(reply)
-    if message and not (isinstance(reply, dict) and "status" in reply and "error" in reply):
-        raise GatewayError("SeaCloud", message, code=code, status=200, raw=str(reply),
-                           hint=access.gateway.hint(None, code, message))
+def _position(value) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def _fraction(value) -> float | None:
@@ -134,14 +208,6 @@ def _fraction(value) -> float | None:
     except (TypeError, ValueError):
         return None
     return value / 100 if value > 1 else value
-
-
-def _error_text(reply: dict) -> str:
-    error = reply.get("error")
-    if isinstance(error, dict):
-        error = error.get("message") or error.get("code") or str(error)
-    kind = reply.get("error_type")
-    return f"{kind}: {error}" if kind else str(error)
 
 
 def _output_urls(reply: dict) -> list[str]:

@@ -8,6 +8,9 @@ from dataclasses import asdict, dataclass, field
 from enum import Enum
 
 
+SEED_MAX = 2**31 - 1  # some gateways parse the seed as a 32-bit int
+
+
 class State(str, Enum):
     SUBMITTING = "submitting"  # journal only: a submit is in flight
     UNKNOWN = "unknown"        # journal only: a submit got no clear answer; it may have been accepted

@@ -7,6 +7,7 @@ from conftest import submodule
 
 comfy = submodule("nodes.comfy")
 tasks = submodule("providers.tasks")
+lifecycle = submodule("providers.lifecycle")
 
 
 def test_many_workers_open_and_use_a_fresh_journal_at_once(emulator):
@@ -18,11 +19,11 @@ def test_many_workers_open_and_use_a_fresh_journal_at_once(emulator):
         try:
             barrier.wait()
             journal = comfy.journal()
-            job = journal.submit_once(
-                f"fp-{index % 4}",  # four requests, each wanted by four workers
-                lambda: tasks.Job("gptunnel", "seedream3", f"task-{index}", f"fp-{index % 4}",
-                                  "seedream-3", "image"),
-                lease_seconds=30, gateway_title="GPTunnel")
+            job = lifecycle.submit_once(
+                journal, f"fp-{index % 4}",  # four requests, each wanted by four workers
+                lambda fp: tasks.Job("gptunnel", "seedream3", f"task-{index}", fp,
+                                     "seedream-3", "image"),
+                lease=30, gateway_title="GPTunnel")
             jobs.append(job)
         except Exception as exc:  # collected: a thread's exception would be lost
             errors.append(exc)
