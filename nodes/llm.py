@@ -7,7 +7,7 @@ from dataclasses import asdict
 
 from ..providers import catalog
 from . import comfy
-from .tasks import SEED_MAX
+from .tasks import SEED_MAX, start_jobs
 
 HISTORY = "GATEWAY_CHAT_HISTORY"
 TEXT_PUSH_INTERVAL = 0.1
@@ -79,10 +79,12 @@ class _ChatNode:
 
     def chat(self, model, prompt, system_prompt, temperature, top_p, max_tokens, seed, stream,
              custom_model="", images=None, history=None, unique_id=None, **extra):
-        from ..providers import chat, validation
+        from ..providers import validation
+        from ..providers.chat_create import chat_create
         from ..providers.dialects import ChatRequest, Turn
         from . import media
 
+        started = time.time()
         model = (custom_model or "").strip() or model
         protocol = self.protocol(**extra)
         image_count = media.check_batch(images, self.NODE_NAME, "images")
@@ -99,13 +101,19 @@ class _ChatNode:
                               temperature=temperature, top_p=top_p, max_tokens=max_tokens,
                               seed=seed, stream=stream)
         route = self.route(comfy.key_store(), **extra)
-        reply = chat.complete(route, request, check_cancelled=comfy.check_interrupted,
-                              on_text=_TextPusher(unique_id))
-        comfy.show_text(unique_id, reply.text)
-        answered = Turn("assistant", reply.text)
+        pusher = _TextPusher(unique_id)
+        try:
+            job = start_jobs(chat_create(route, request, on_text=pusher), 1, unique_id)[0]
+        finally:
+            pusher.stop()  # an answer still streaming after Cancel goes to the journal only
+        reply_text, usage = job.text, dict(job.usage)
+        if job.updated_at < started:
+            usage["reused"] = True  # from the journal: not paid again
+        comfy.show_text(unique_id, reply_text)
+        answered = Turn("assistant", reply_text)
         conversation = [asdict(turn) for turn in earlier + [asked, answered]]
-        usage = json.dumps(reply.usage, ensure_ascii=False)
-        return {"ui": {"usage": [usage]}, "result": (reply.text, usage, conversation)}
+        usage = json.dumps(usage, ensure_ascii=False)
+        return {"ui": {"usage": [usage]}, "result": (reply_text, usage, conversation)}
 
     def check_extra(self, **extra) -> None:
         pass
@@ -117,10 +125,14 @@ class _TextPusher:
     def __init__(self, node_id):
         self.node_id = node_id
         self.last = 0.0
+        self.stopped = False
+
+    def stop(self) -> None:
+        self.stopped = True
 
     def __call__(self, text: str) -> None:
         now = time.monotonic()
-        if now - self.last >= TEXT_PUSH_INTERVAL:
+        if not self.stopped and now - self.last >= TEXT_PUSH_INTERVAL:
             self.last = now
             comfy.show_text(self.node_id, text)
 

@@ -111,13 +111,14 @@ class Journal:
         with closing(self._connect()) as db:
             db.execute("DELETE FROM jobs WHERE fingerprint = ? AND owner = ?", (fp, owner))
 
-    def mark_unknown(self, fp: str, owner: str, note: str) -> None:
-        """The gateway may have accepted the claimed request but no usable answer came back."""
+    def mark_unknown(self, fp: str, owner: str, note: str, hint: str = "") -> None:
+        """The gateway may have accepted the claimed request but no usable answer came back;
+        the hint says how to recover, to every later run of it."""
         with closing(self._connect()) as db:
             db.execute("UPDATE jobs SET state = ?, owner = NULL, lease_until = NULL, job = ?, "
                        "updated_at = ? WHERE fingerprint = ? AND owner = ?",
-                       (State.UNKNOWN.value, redact(json.dumps({"note": note})), time.time(), fp,
-                        owner))
+                       (State.UNKNOWN.value, redact(json.dumps({"note": note, "hint": hint})),
+                        time.time(), fp, owner))
 
     def _claim(self, fp, owner, lease_seconds, gateway_title):
         with closing(self._connect()) as db:
@@ -181,12 +182,12 @@ def _who(holder: str | None) -> str:
 
 
 def _unknown_outcome(gateway_title: str, job_json: str | None) -> GatewayError:
-    note = ""
-    if job_json:
-        note = json.loads(job_json).get("note", "")
+    record = json.loads(job_json) if job_json else {}
+    note = record.get("note") or ""
     return GatewayError(
         gateway_title,
         "an earlier submit of this exact request got no clear answer, so it may have been "
         "accepted and charged" + (f" ({note.splitlines()[0]})" if note else ""),
-        hint="Look for it in the gateway's dashboard and fetch it with Gateway Task From Id, or "
-             "change the seed to submit a new request.")
+        hint=record.get("hint") or "Look for it in the gateway's dashboard and fetch it with "
+                                   "Gateway Task From Id, or change the seed to submit a new "
+                                   "request.")

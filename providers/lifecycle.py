@@ -45,6 +45,7 @@ class Create:
     identity: dict
     send: Callable[[int, str], Job]  # (index, fingerprint) -> Job
     lease: float                     # longest a send may take, for other runs waiting on it
+    unknown_hint: str = ""           # how to recover when it may have gone through unseen
 
     def fingerprint(self, index: int) -> str:
         return fingerprint({**self.identity, "index": index})
@@ -52,7 +53,7 @@ class Create:
 
 def submit_once(journal: Journal, fp: str, send: Send, *, gateway_title: str, lease: float,
                 check_cancelled: CancelCheck | None = None,
-                on_wait: Callable[[str], None] | None = None) -> Job:
+                on_wait: Callable[[str], None] | None = None, unknown_hint: str = "") -> Job:
     """The journalled job for this fingerprint, sending the request only if there is none."""
     owner, job = journal.claim(fp, lease_seconds=lease, gateway_title=gateway_title,
                                check_cancelled=check_cancelled, on_wait=on_wait)
@@ -65,8 +66,8 @@ def submit_once(journal: Journal, fp: str, send: Send, *, gateway_title: str, le
             job = send(fp)
         except GatewayError as error:
             if error.maybe_accepted:
-                error = _unknown(error)
-                journal.mark_unknown(fp, owner, error.message)
+                error = _unknown(error, unknown_hint or UNKNOWN_HINT)
+                journal.mark_unknown(fp, owner, error.message, error.hint)
             else:
                 journal.release(fp, owner)
             outcome.set(error=error)
@@ -74,8 +75,8 @@ def submit_once(journal: Journal, fp: str, send: Send, *, gateway_title: str, le
             log.exception("submit of %s failed unexpectedly", fp[:12])
             error = GatewayError(gateway_title, f"the pack could not handle the gateway's answer "
                                                 f"({type(exc).__name__})", maybe_accepted=True,
-                                 hint=UNKNOWN_HINT)
-            journal.mark_unknown(fp, owner, error.message)
+                                 hint=unknown_hint or UNKNOWN_HINT)
+            journal.mark_unknown(fp, owner, error.message, error.hint)
             outcome.set(error=error)
         else:
             journal.finish(fp, owner, job)
@@ -97,7 +98,8 @@ def start(journal: Journal, create: Create, count: int = 1, *,
     def one(index: int, cancel: CancelCheck | None) -> Job:
         return submit_once(journal, create.fingerprint(index),
                            lambda fp: create.send(index, fp), gateway_title=create.gateway_title,
-                           lease=create.lease, check_cancelled=cancel, on_wait=on_wait)
+                           lease=create.lease, check_cancelled=cancel, on_wait=on_wait,
+                           unknown_hint=create.unknown_hint)
 
     if count == 1:
         return [one(0, check_cancelled)]
@@ -115,11 +117,11 @@ UNKNOWN_HINT = ("It may have been accepted and charged. Look for it in the gatew
                 "request.")
 
 
-def _unknown(error: GatewayError) -> GatewayError:
+def _unknown(error: GatewayError, hint: str) -> GatewayError:
     """The error as the user should read it when the request may have gone through."""
     return GatewayError(error.gateway, f"{error.message} — the request may have been accepted",
                         status=error.status, code=error.code, request_id=error.request_id,
-                        hint=UNKNOWN_HINT, raw=error.raw, maybe_accepted=True)
+                        hint=hint, raw=error.raw, maybe_accepted=True)
 
 
 class _Outcome:

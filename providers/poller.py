@@ -24,6 +24,8 @@ DOWNLOAD_LIMITS = {"image": 64 * MB, "video": 1024 * MB}
 ACCEPT = {"image": ("image/",), "video": ("video/", "image/")}  # the cover is an image
 FATAL_POLL_STATUSES = {401, 402, 403}
 MAX_POLL_FAILURES = 5
+KEPT_HINT = ("Nothing is lost: the task is kept. Run the workflow again to keep waiting (it is "
+             "not submitted again), or fetch it later with Gateway Task From Id.")
 
 
 @dataclass(frozen=True)
@@ -86,27 +88,29 @@ def await_jobs(jobs: list[Job], *, kind: str, store: KeyStore, journal: Journal,
                  for job in jobs if not job.state.terminal}
     due = {id(job): started for job in jobs}
     failures = {id(job): 0 for job in jobs}
+    user = _UserCancel(check_cancelled)
     try:
         while True:
             now = time.monotonic()
             polling = [job for job in jobs if not job.state.terminal and due[id(job)] <= now]
-            _poll(polling, store, journal, failures, check_cancelled)
+            _poll(polling, store, journal, failures, user)
             for job in polling:
                 cadence = adapter(job.operation).cadence(kind)
                 intervals[id(job)] = cadence.next(intervals[id(job)])
                 due[id(job)] = time.monotonic() + intervals[id(job)]
-            _download(jobs, kind, store, journal, files_dir, check_cancelled)
+            _download(jobs, kind, store, journal, files_dir, user)
             if report:
                 report(jobs, time.monotonic() - started)
             if all(job.state.terminal for job in jobs):
                 break
             if time.monotonic() - started > timeout:
                 raise _timed_out(jobs, timeout)
-            _sleep_until(min(due[id(j)] for j in jobs if not j.state.terminal), check_cancelled)
-    except GatewayError:
-        raise
-    except BaseException:  # ComfyUI's interrupt (or anything else that stops us)
-        _cancel(jobs, store, journal)
+            _sleep_until(min(due[id(j)] for j in jobs if not j.state.terminal), user)
+    except BaseException:
+        # Only the user's own Cancel ever cancels on the gateway: after an error (a cut answer,
+        # a timeout, a bug) the job goes on there and stays journalled for the next run.
+        if user.pressed:
+            _cancel(jobs, store, journal)
         raise
     failed = [job for job in jobs if job.state in (State.FAILED, State.CANCELLED)]
     if failed:
@@ -114,17 +118,37 @@ def await_jobs(jobs: list[Job], *, kind: str, store: KeyStore, journal: Journal,
     return jobs
 
 
+class _UserCancel:
+    """The caller's cancel check, remembering whether it was the one that stopped the wait."""
+
+    def __init__(self, check: http.CancelCheck | None):
+        self.check = check
+        self.pressed = False
+
+    def __call__(self) -> None:
+        if self.check is None:
+            return
+        try:
+            self.check()
+        except BaseException:
+            self.pressed = True
+            raise
+
+
 def _poll(jobs, store, journal, failures, check_cancelled) -> None:
     results = http.parallel([lambda job=job: adapter(job.operation).poll(store, job)
                              for job in jobs], check_cancelled)
     for job, result in zip(jobs, results):
-        if isinstance(result, GatewayError):
+        if isinstance(result, BaseException):
+            if not isinstance(result, GatewayError):  # a bug: say so, and keep the job
+                log.error("poll of %s failed: %r", job.task_id, result)
+                result = GatewayError(GATEWAYS[job.gateway].title,
+                                      f"the pack could not read the task's status "
+                                      f"({type(result).__name__})", hint=KEPT_HINT)
             failures[id(job)] += 1
             if result.status in FATAL_POLL_STATUSES or failures[id(job)] >= MAX_POLL_FAILURES:
                 raise result
             continue
-        if isinstance(result, BaseException):
-            raise result
         failures[id(job)] = 0
         job.apply(result)
         if job.state is State.SUCCEEDED and not job.result_urls:
@@ -212,10 +236,7 @@ def _timed_out(jobs, timeout) -> GatewayError:
     return GatewayError(
         GATEWAYS[job.gateway].title,
         f"{len(waiting)} of {len(jobs)} task(s) still {job.state.value} after {timeout:.0f} s "
-        f"(task id {job.task_id})",
-        hint="Nothing is lost: the task is kept. Run the workflow again to keep waiting (it is "
-             "not submitted again), raise the timeout, or fetch it later with Gateway Task From "
-             "Id.")
+        f"(task id {job.task_id})", hint=KEPT_HINT + " Or raise the timeout.")
 
 
 def _failed(failed, total) -> GatewayError:

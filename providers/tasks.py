@@ -45,7 +45,7 @@ class Job:
     task_id: str
     fingerprint: str
     label: str            # what the user picked, e.g. the model id
-    kind: str             # "image" or "video"
+    kind: str             # "image", "video", or "text" for a chat answer
     handles: dict = field(default_factory=dict)  # e.g. SeaCloud's status/response/cancel URLs
     state: State = State.QUEUED
     progress: float | None = None
@@ -58,6 +58,7 @@ class Job:
     cover_file: str | None = None
     estimate: float | None = None  # typical seconds to finish, for the progress line
     by_id: bool = False            # picked up by its id (Gateway Task From Id), not submitted here
+    text: str = ""                 # a chat answer (kind "text")
     raw: dict = field(default_factory=dict)
     created_at: float = field(default_factory=time.time)
     updated_at: float = field(default_factory=time.time)

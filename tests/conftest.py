@@ -49,6 +49,12 @@ def submodule(path: str):
     return importlib.import_module(f"{PACK_NAME}.{path}")
 
 
+@pytest.fixture(autouse=True)
+def _own_data_dir(monkeypatch, tmp_path):
+    """Every test journals into its own folder: answers reused across tests would hide calls."""
+    monkeypatch.setenv("MODEL_GATEWAY_DATA_DIR", str(tmp_path / "data"))
+
+
 @pytest.fixture(scope="session")
 def pack():
     return PACK
