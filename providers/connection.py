@@ -2,9 +2,13 @@
 its answer says about the key."""
 from __future__ import annotations
 
+import logging
+
 from . import http
 from .credentials import KeyStore
-from .errors import GatewayError
+from .errors import GatewayError, redact
+
+log = logging.getLogger("model_gateway.connection")
 
 TEST_TIMEOUT = 20.0
 
@@ -42,6 +46,8 @@ PROBES = {"seacloud": ("llm", _seacloud), "gptunnel": ("main", _gptunnel),
 
 
 def test_connection(store: KeyStore, gateway_id: str) -> dict:
+    """{"ok", "message"[, "sandbox"]} for the panel; every failure becomes a result, never an
+    exception (the route would answer 500 and the panel would show nothing useful)."""
     role, probe = PROBES[gateway_id]
     try:
         access = store.access(gateway_id, role)
@@ -54,3 +60,17 @@ def test_connection(store: KeyStore, gateway_id: str) -> dict:
             return {"ok": True, "message": f"reached {error.gateway}; the key was not refused "
                                            f"({error.message})"}
         return {"ok": False, "message": str(error)}
+    except Exception as error:  # noqa: BLE001 - the panel must get an answer
+        return {"ok": False, "message": _unexpected(error)}
+
+
+def _unexpected(error: Exception) -> str:
+    """A message for a failure the pack did not map. Only the pack's own ValueErrors (a broken
+    keys file) are quoted: a library's text may hold a header, and so the key."""
+    import requests
+    name = type(error).__name__
+    log.warning("connection test failed: %s", name)
+    if isinstance(error, ValueError) and not isinstance(
+            error, (requests.RequestException, UnicodeError)):
+        return redact(str(error))
+    return f"the test failed ({name}); check the key and base URL settings"

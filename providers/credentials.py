@@ -1,12 +1,21 @@
 """Where keys and base URLs come from: the environment first, then the keys file.
-Never from the workflow."""
+Never from the workflow.
+
+Every value is checked when it is read (and when the settings panel writes it): a key is one
+line of printable ASCII without spaces or quotes, a base URL is http(s) with a host, the
+CloudBase env id is a DNS label. A refusal names the variable and where it came from, never the
+value, because a mangled key is still mostly a key. The key goes only to its gateway's origin:
+`Access.auth_headers_for(url)` is empty for any URL outside the base URL's scheme, host and
+port."""
 from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from .errors import GatewayError, register_secret
 from .gateways import GATEWAYS, Gateway
@@ -14,6 +23,98 @@ from .gateways import GATEWAYS, Gateway
 SANDBOX_VAR = "MODEL_GATEWAY_SANDBOX"
 KEYS_FILE_VAR = "MODEL_GATEWAY_KEYS_FILE"
 SANDBOX_KEY = "sandbox-key"
+ENV_ID_VAR = "CLOUDBASE_ENV_ID"
+MAX_KEY_LENGTH = 4096
+MAX_SETTING_LENGTH = 2048
+DEFAULT_PORTS = {"http": 80, "https": 443}
+# RFC 1123 host label: the env id becomes ENV_ID.api.tcloudbasegateway.com, so anything else
+# (a dot, a slash, a "?" or "@") could move the key to another host.
+DNS_LABEL = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
+QUOTES = "\"'`"
+
+
+def key_problem(key: str) -> str | None:
+    """What is wrong with a (stripped) key, in words that show no part of it; None if fine.
+    Real keys are printable ASCII: anything else is a paste accident, and requests would put
+    the key into its InvalidHeader message or fail with a raw UnicodeEncodeError."""
+    if len(key) > MAX_KEY_LENGTH:
+        return f"is longer than {MAX_KEY_LENGTH} characters"
+    for ch in key:
+        if ch in "\r\n":
+            return "contains a line break"
+        if not ch.isascii():  # a look-alike letter, a no-break space
+            return "contains a non-ASCII character"
+        if ch.isspace():
+            return "contains a space or tab"
+        if not ch.isprintable():
+            return "contains a control character"
+        if ch in QUOTES:
+            return "contains a quote character"
+    return None
+
+
+def base_url_problem(url: str) -> str | None:
+    """What is wrong with a base URL; None if it is http(s)://host[:port][/path]."""
+    if len(url) > MAX_SETTING_LENGTH or any(ch.isspace() or not ch.isprintable()
+                                            or not ch.isascii() or ch == "\\" for ch in url):
+        return "must be one line of ASCII without spaces"
+    parts = urlsplit(url)
+    if parts.scheme not in DEFAULT_PORTS or not url.startswith(("http://", "https://")):
+        return "must start with http:// or https://"
+    try:
+        parts.port
+    except ValueError:
+        return "has a port that is not a number"
+    if not parts.hostname:
+        return "has no host name"
+    if "@" in parts.netloc:
+        return "must not hold a user name or password"
+    if parts.query or parts.fragment or url.endswith(("?", "#")):
+        return "must not have a query (?) or fragment (#)"
+    return None
+
+
+def env_id_problem(env_id: str) -> str | None:
+    if DNS_LABEL.fullmatch(env_id):
+        return None
+    return ("must be a CloudBase environment id: 1 to 63 letters, digits and hyphens, not "
+            "starting or ending with a hyphen")
+
+
+def _line_problem(value: str) -> str | None:
+    if len(value) > MAX_SETTING_LENGTH or any(ch.isspace() or not ch.isprintable() for ch in value):
+        return "must be one line without spaces"
+    return None
+
+
+def setting_problem(name: str, value: str) -> str | None:
+    if name.endswith("_API_KEY"):
+        return key_problem(value)
+    if name.endswith("_BASE_URL"):
+        return base_url_problem(value)
+    if name == ENV_ID_VAR:
+        return env_id_problem(value)
+    return None
+
+
+def origin(url: str) -> tuple[str, str, int] | None:
+    """(scheme, host, port) with the host lower-cased and the default port filled in, or None
+    for a URL whose origin is unclear (no host, bad port, user info, odd characters: parsers
+    disagree about those, so no key goes there)."""
+    # urlsplit silently drops tabs and line breaks, so look at the whole text first
+    if not isinstance(url, str) or any(ch.isspace() or not ch.isprintable() for ch in url):
+        return None
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return None
+    scheme = parts.scheme.lower()
+    netloc = parts.netloc
+    if (scheme not in DEFAULT_PORTS or not parts.hostname or "@" in netloc or "\\" in netloc
+            or not netloc.isascii()):
+        return None
+    return scheme, parts.hostname.lower(), port if port is not None else DEFAULT_PORTS[scheme]
 
 
 def sandbox_enabled() -> bool:
@@ -34,10 +135,24 @@ class Access:
         return self.source == "sandbox"
 
     def auth_headers(self) -> dict[str, str]:
+        """The Authorization header for the gateway itself; for any other URL use
+        auth_headers_for(url)."""
         value = f"{self.scheme} {self.key}" if self.scheme else self.key
         return {"Authorization": value}
 
+    def same_origin(self, url: str) -> bool:
+        """True when url has the base URL's scheme, host and port (https://h and
+        https://H:443 are one origin; http://localhost:P and http://127.0.0.1:P are two)."""
+        mine = origin(self.base_url)
+        return mine is not None and origin(url) == mine
+
+    def auth_headers_for(self, url: str) -> dict[str, str]:
+        """The Authorization header if url is on the gateway's own origin, else {}: a URL the
+        gateway hands back (status, result file) may point at a storage host."""
+        return self.auth_headers() if self.same_origin(url) else {}
+
     def url(self, path: str) -> str:
+        """A path under the base URL; an absolute URL (one the gateway handed back) as is."""
         if path.startswith(("http://", "https://")):
             return path
         return self.base_url.rstrip("/") + "/" + path.lstrip("/")
@@ -102,6 +217,10 @@ class KeyStore:
             return (value, "keys file") if value else (None, None)
         return lookup
 
+    def where(self, source: str | None) -> str:
+        """Where a setting came from, for a message: the environment or the keys file's path."""
+        return "the environment" if source == "environment" else f"the keys file {self.path}"
+
     def access(self, gateway_id: str, role: str = "main") -> Access:
         gateway = GATEWAYS[gateway_id]
         endpoint = gateway.endpoint(role)
@@ -117,19 +236,33 @@ class KeyStore:
                 hint=(f"Set the environment variable {gateway.key_var}, or add it to the keys file "
                       f"{self.path} (or set {SANDBOX_VAR}=1 to try the pack against its built-in "
                       f"sandbox)."))
-        register_secret(key)
-        base, _ = lookup(endpoint.url_var)
+        register_secret(key)  # even a refused one: no message may show it
+        self._check(gateway, gateway.key_var, key, source,
+                    "Paste the key again, exactly as the gateway's console shows it.")
+        base, base_source = lookup(endpoint.url_var)
+        if base:
+            self._check(gateway, endpoint.url_var, base, base_source,
+                        f"Fix the override, or remove it to use {endpoint.default_url}.")
         base = base or endpoint.default_url
         if "{env_id}" in base:
-            base = base.replace("{env_id}", self._required(gateway, "CLOUDBASE_ENV_ID", lookup))
+            base = base.replace("{env_id}", self._required(gateway, ENV_ID_VAR, lookup))
         return Access(gateway, base, endpoint.scheme, source, key)
 
+    def _check(self, gateway: Gateway, name: str, value: str, source: str | None,
+               hint: str) -> None:
+        problem = setting_problem(name, value)
+        if problem:
+            raise GatewayError(gateway.title, f"{name} (from {self.where(source)}) {problem}",
+                               hint=hint)
+
     def _required(self, gateway: Gateway, name: str, lookup) -> str:
-        value, _ = lookup(name)
+        value, source = lookup(name)
         if not value:
             raise GatewayError(gateway.title, f"{name} is not set",
                                hint=f"Set the environment variable {name}, or add it to the keys "
                                     f"file {self.path}.")
+        self._check(gateway, name, value, source,
+                    "Copy the environment id from the CloudBase console.")
         return value
 
     # -- for the settings panel: what is set and where from, never the key itself -------------
@@ -138,43 +271,63 @@ class KeyStore:
         in_file = self.read_file()
         lookup = self._lookup(in_file)
 
+        def problem(name: str, value: str | None, source: str | None) -> str | None:
+            found = value and setting_problem(name, value)
+            return f"{name} (from {self.where(source)}) {found}" if found else None
+
         def entry(name: str, **extra) -> dict:
             value, source = lookup(name)
-            return {"name": name, "value": value, "source": source, **extra}
+            return {"name": name, "value": value, "source": source,
+                    "problem": problem(name, value, source), **extra}
 
         key, source = lookup(gateway.key_var)
+        if key:
+            register_secret(key)
+        key_problem_text = problem(gateway.key_var, key, source)
         settings = [entry(name) for name in gateway.settings]
         settings += [entry(e.url_var, default=e.default_url) for e in gateway.endpoints.values()]
         return {"id": gateway.id, "title": gateway.title, "console": gateway.console,
                 "key": {"name": gateway.key_var, "set": bool(key), "source": source,
-                        "ending": mask(key),
+                        "ending": None if key_problem_text else mask(key),
+                        "problem": key_problem_text,
                         "file_overridden": source == "environment" and gateway.key_var in in_file},
                 "settings": settings}
 
+    def setting_names(self, gateway_id: str) -> set[str]:
+        """The names update() accepts for a gateway: its key, its settings, its base URLs."""
+        gateway = GATEWAYS[gateway_id]
+        return {gateway.key_var, *gateway.settings,
+                *(e.url_var for e in gateway.endpoints.values())}
+
     def update(self, gateway_id: str, values: dict) -> None:
         """Write a gateway's key and settings to the keys file; "" removes one, None keeps it.
-        Only the gateway's own names are accepted."""
+        Only the gateway's own names are accepted. A refusal never repeats the value."""
         gateway = GATEWAYS[gateway_id]
-        allowed = {gateway.key_var, *gateway.settings,
-                   *(e.url_var for e in gateway.endpoints.values())}
+        allowed = self.setting_names(gateway_id)
         updates = {}
         for name, value in values.items():
             if name not in allowed:
-                raise ValueError(f"{name} is not a setting of {gateway.title}; allowed: "
+                # the name itself is shown only if it looks like one: it may be a pasted key
+                shown = name if re.fullmatch(r"[A-Z][A-Z0-9_]{0,63}", str(name)) else "a name"
+                raise ValueError(f"{shown} is not a setting of {gateway.title}; allowed: "
                                  f"{', '.join(sorted(allowed))}.")
             if value is None:
                 continue
-            value = str(value).strip()
-            if len(value) > 2048 or any(ch.isspace() or not ch.isprintable() for ch in value):
-                raise ValueError(f"{name}: the value must be one line without spaces.")
-            if name.endswith("_BASE_URL") and value and not value.startswith(("http://", "https://")):
-                raise ValueError(f"{name}: a base URL starts with http:// or https://.")
+            if not isinstance(value, str):
+                raise ValueError(f"{name}: the value must be a string.")
+            value = value.strip()
+            if value and name == gateway.key_var:
+                register_secret(value)
+            problem = value and (setting_problem(name, value) or _line_problem(value))
+            if problem:
+                raise ValueError(f"{name} (from the settings panel) {problem}.")
             updates[name] = value or None
-        if gateway.key_var in updates and updates[gateway.key_var]:
-            register_secret(updates[gateway.key_var])
         self.write_file(updates)
 
 
 def mask(key: str | None) -> str | None:
-    """At most the last 4 characters, and only of a key long enough for that to reveal little."""
-    return f"…{key[-4:]}" if key and len(key) >= 16 else None
+    """At most the last 4 characters, and only of a valid key long enough for that to reveal
+    little (the end of a mangled key may be the start of the real one, or another line)."""
+    if not key or len(key) < 16 or key_problem(key):
+        return None
+    return f"…{key[-4:]}"

@@ -74,7 +74,7 @@ def send(access: Access, method: str, path: str, *, idempotent: bool, read_timeo
          request_id: str | None = None) -> requests.Response:
     """One HTTP call. Returns a 2xx/3xx response; raises GatewayError for anything else."""
     url = access.url(path)
-    all_headers = {**access.auth_headers(), **(headers or {})}
+    all_headers = {**access.auth_headers_for(url), **(headers or {})}
     if request_id:
         all_headers["X-Request-Id"] = request_id
     title = access.gateway.title

@@ -83,3 +83,80 @@ def test_proxy_from_the_environment_is_used(emulator, monkeypatch):
     assert text.startswith("[sandbox OpenComputing")
     (call,) = emulator.calls("opencomputing")
     assert call.headers["host"] == "opencomputing.invalid"
+
+
+# -- the CloudBase env id becomes part of the host name: only a DNS label is accepted ---------
+
+CLOUDBASE_HOST = ".api.tcloudbasegateway.com"
+
+
+@pytest.mark.parametrize("env_id", [
+    "evil.example/x?", "evil.example#", "evil.example@", "a.b", "x:1", "x/y", "x?", "-env", "env-",
+    "a" * 64, "env_id", "env id", "%65vil", "énv", "en\nv", "[::1]"])
+@pytest.mark.parametrize("source", ["environment", "keys file"])
+def test_a_cloudbase_env_id_that_is_not_a_dns_label_is_refused(emulator, monkeypatch, tmp_path,
+                                                               env_id, source):
+    monkeypatch.delenv("CLOUDBASE_BASE_URL")
+    if source == "environment" and env_id.strip():
+        monkeypatch.setenv("CLOUDBASE_ENV_ID", env_id)
+        where = "environment"
+    else:
+        monkeypatch.delenv("CLOUDBASE_ENV_ID")
+        (tmp_path / "keys.json").write_text(json.dumps({"CLOUDBASE_ENV_ID": env_id}))
+        where = str(tmp_path / "keys.json")
+    store = credentials.KeyStore(tmp_path / "keys.json")
+    with pytest.raises(GatewayError) as caught:
+        store.access("cloudbase")
+    assert "CLOUDBASE_ENV_ID" in str(caught.value) and where in str(caught.value)
+    assert "environment id" in str(caught.value)
+    with pytest.raises(ValueError, match="CLOUDBASE_ENV_ID"):
+        store.update("cloudbase", {"CLOUDBASE_ENV_ID": env_id})
+    problem = next(s for s in store.status("cloudbase")["settings"]
+                   if s["name"] == "CLOUDBASE_ENV_ID")["problem"]
+    assert "CLOUDBASE_ENV_ID" in problem
+
+
+def test_every_accepted_env_id_stays_on_the_cloudbase_host(monkeypatch, tmp_path):
+    """Many random candidates, with every character that could end or bend a host name: each
+    one the validator accepts gives a URL (as requests will send it) on ENV_ID + CLOUDBASE_HOST."""
+    import random
+
+    import requests
+    monkeypatch.delenv("CLOUDBASE_BASE_URL", raising=False)
+    monkeypatch.delenv("MODEL_GATEWAY_SANDBOX", raising=False)
+    monkeypatch.setenv("CLOUDBASE_API_KEY", KEYS["cloudbase"])
+    store = credentials.KeyStore(tmp_path / "keys.json")
+    # host-name characters, often, and everything that could end or bend a host, less often
+    alphabet = "abcXYZ0189-" * 4 + ".._~:/?#[]@!$&'()*+,;=%\\ \t\nédž．。"
+    rng = random.Random(1123)
+    candidates = ["a", "0", "a-b", "env-test-123", "A" * 63, "x--y"]
+    candidates += ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 8)))
+                   for _ in range(3000)]
+    accepted = 0
+    for env_id in candidates:
+        if credentials.env_id_problem(env_id) is not None:
+            continue
+        accepted += 1
+        monkeypatch.setenv("CLOUDBASE_ENV_ID", env_id)
+        access = store.access("cloudbase")
+        sent = requests.Request("POST", access.url("/v1/ai/cloudbase/chat/completions")).prepare()
+        host = requests.utils.urlparse(sent.url).hostname
+        assert host == env_id.lower() + CLOUDBASE_HOST, env_id
+        assert access.same_origin(sent.url)
+        assert not access.same_origin(f"https://{env_id}.evil.example/")
+    assert accepted > 100  # the random candidates did reach the check
+
+
+@pytest.mark.parametrize("name, value, problem", [
+    ("OPENCOMPUTING_BASE_URL", "ftp://x", "http"),
+    ("OPENCOMPUTING_BASE_URL", "https://", "no host"),
+    ("OPENCOMPUTING_BASE_URL", "https://user:pw@opencomputing.ai", "user name"),
+    ("OPENCOMPUTING_BASE_URL", "https://opencomputing.ai?x=", "query"),
+    ("OPENCOMPUTING_BASE_URL", "https://opencomputing.ai:port", "port"),
+])
+def test_a_bad_base_url_is_refused_naming_it_and_where_it_came_from(emulator, monkeypatch,
+                                                                    tmp_path, name, value,
+                                                                    problem):
+    monkeypatch.setenv(name, value)
+    with pytest.raises(GatewayError, match=f"{name} \\(from the environment\\).*{problem}"):
+        credentials.KeyStore(tmp_path / "keys.json").access("opencomputing")

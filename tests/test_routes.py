@@ -17,16 +17,22 @@ from conftest import KEYS, PACK, submodule
 routes_module = submodule("nodes.routes")
 
 
-def request(method: str, path: str, body=None, raw: bytes | None = None):
-    """(status, text) of one request to a fresh app with the pack's routes."""
+def request(method: str, path: str, body=None, raw: bytes | None = None, headers=None,
+            remote: str | None = None):
+    """(status, text) of one request to a fresh app with the pack's routes; `remote` makes the
+    request arrive from that peer address (the test client itself is on 127.0.0.1)."""
+    @web.middleware
+    async def from_remote(request, handler):
+        return await handler(request.clone(remote=remote) if remote else request)
+
     async def go():
         routes = web.RouteTableDef()
         routes_module.register(routes)
-        app = web.Application()
+        app = web.Application(middlewares=[from_remote])
         app.add_routes(routes)
         async with TestClient(TestServer(app)) as client:
             kwargs = {"data": raw} if raw is not None else ({"json": body} if body is not None else {})
-            response = await client.request(method, path, **kwargs)
+            response = await client.request(method, path, headers=headers or {}, **kwargs)
             return response.status, await response.text()
     return asyncio.run(go())
 
@@ -38,10 +44,11 @@ def test_status_lists_gateways_with_masked_keys(emulator):
     assert [g["id"] for g in body["gateways"]] == ["seacloud", "gptunnel", "cloudbase", "opencomputing"]
     seacloud = body["gateways"][0]
     assert seacloud["key"] == {"name": "SEACLOUD_API_KEY", "set": True, "source": "environment",
-                               "ending": "…" + KEYS["seacloud"][-4:],
+                               "ending": "…" + KEYS["seacloud"][-4:], "problem": None,
                                "file_overridden": False}
     cloudbase = body["gateways"][2]
-    assert {"name": "CLOUDBASE_ENV_ID", "value": "env-test-123", "source": "environment"} in cloudbase["settings"]
+    assert {"name": "CLOUDBASE_ENV_ID", "value": "env-test-123", "source": "environment",
+            "problem": None} in cloudbase["settings"]
     for key in KEYS.values():
         assert key not in text and key[:-4] not in text
 
@@ -83,8 +90,10 @@ def test_environment_key_wins_and_the_panel_says_so(emulator):
 
 @pytest.mark.parametrize("path, body, message", [
     ("/model_gateway/keys/seacloud", {"GPTUNNEL_API_KEY": "x"}, "GPTUNNEL_API_KEY is not a setting of SeaCloud"),
-    ("/model_gateway/keys/seacloud", {"SEACLOUD_API_KEY": "two words"}, "one line without spaces"),
-    ("/model_gateway/keys/seacloud", {"SEACLOUD_LLM_BASE_URL": "ftp://x"}, "starts with http"),
+    ("/model_gateway/keys/seacloud", {"SEACLOUD_API_KEY": "two words"}, "contains a space"),
+    ("/model_gateway/keys/cloudbase", {"CLOUDBASE_ENV_ID": "evil.example/x?"}, "environment id"),
+    ("/model_gateway/keys/seacloud", {"SEACLOUD_LLM_BASE_URL": "https://a b"}, "one line"),
+    ("/model_gateway/keys/seacloud", {"SEACLOUD_LLM_BASE_URL": "ftp://x"}, "start with http"),
     ("/model_gateway/keys/seacloud", ["not", "an", "object"], "JSON object"),
 ])
 def test_bad_writes_are_refused(emulator, tmp_path, path, body, message):
@@ -169,3 +178,83 @@ def test_catalog_fixture_for_the_javascript_tests_is_current():
         fixture.write_text(json.dumps(published, indent=1, ensure_ascii=False) + "\n")
     assert json.loads(fixture.read_text()) == published, \
         "run the tests once with MODEL_GATEWAY_WRITE_FIXTURES=1 to refresh tests/js/catalog.json"
+
+
+# -- who may change where a key goes (see nodes/routes.py's docstring) -------------------------
+
+WHERE_THE_KEY_GOES = {"CLOUDBASE_ENV_ID": "my-env-42",
+                      "CLOUDBASE_BASE_URL": "https://proxy.example/cloudbase"}
+
+NOT_LOCAL = {
+    "remote peer": dict(remote="203.0.113.7"),
+    "remote peer naming 127.0.0.1": dict(remote="203.0.113.7", headers={"Host": "127.0.0.1:8188"}),
+    "DNS rebinding (Host is the attacker's name)": dict(headers={"Host": "evil.example:8188"}),
+    "rebinding via a look-alike name": dict(headers={"Host": "127.0.0.1.nip.io:8188"}),
+    "page of another origin": dict(headers={"Origin": "http://evil.example"}),
+    "sandboxed page (Origin null)": dict(headers={"Origin": "null"}),
+    "behind a proxy": dict(headers={"X-Forwarded-For": "198.51.100.9"}),
+    "behind a proxy (Forwarded)": dict(headers={"Forwarded": "for=198.51.100.9"}),
+}
+
+
+@pytest.mark.parametrize("name, value", WHERE_THE_KEY_GOES.items())
+@pytest.mark.parametrize("how", NOT_LOCAL, ids=list(NOT_LOCAL))
+def test_only_a_local_client_may_change_where_the_key_goes(emulator, tmp_path, how, name, value):
+    status, text = request("POST", "/model_gateway/keys/cloudbase", {name: value}, **NOT_LOCAL[how])
+    assert status == 403, text
+    error = json.loads(text)["error"]
+    assert name in error and str(tmp_path / "keys.json") in error
+    assert not (tmp_path / "keys.json").exists()
+
+
+@pytest.mark.parametrize("headers", [
+    {}, {"Host": "localhost:8188"}, {"Host": "[::1]:8188"},
+    {"Origin": "http://127.0.0.1:8188", "Sec-Fetch-Site": "same-origin"},
+    {"Host": "localhost", "Origin": "https://localhost:8443"}],
+    ids=["test client", "localhost", "ipv6", "same-origin page", "https localhost"])
+def test_a_local_client_changes_where_the_key_goes(emulator, monkeypatch, tmp_path, headers):
+    monkeypatch.delenv("CLOUDBASE_ENV_ID")
+    status, text = request("POST", "/model_gateway/keys/cloudbase", WHERE_THE_KEY_GOES,
+                           headers=headers)
+    assert status == 200, text
+    assert json.loads(text)["settings_writable"] is True
+    assert json.loads((tmp_path / "keys.json").read_text()) == WHERE_THE_KEY_GOES
+
+
+@pytest.mark.parametrize("how", NOT_LOCAL, ids=list(NOT_LOCAL))
+def test_any_client_may_write_a_key_and_is_told_settings_are_read_only(emulator, monkeypatch,
+                                                                       tmp_path, how):
+    monkeypatch.delenv("GPTUNNEL_API_KEY")
+    secret = "gpt-from-another-machine-7788"
+    status, text = request("POST", "/model_gateway/keys/gptunnel", {"GPTUNNEL_API_KEY": secret},
+                           **NOT_LOCAL[how])
+    assert status == 200, text
+    assert json.loads(text)["settings_writable"] is False and secret not in text
+    assert json.loads((tmp_path / "keys.json").read_text()) == {"GPTUNNEL_API_KEY": secret}
+    status, text = request("GET", "/model_gateway/status", **NOT_LOCAL[how])
+    assert json.loads(text)["settings_writable"] is False
+    assert json.loads(request("GET", "/model_gateway/status")[1])["settings_writable"] is True
+
+
+def test_a_refused_mixed_write_writes_nothing(emulator, tmp_path):
+    status, _ = request("POST", "/model_gateway/keys/cloudbase",
+                        {"CLOUDBASE_API_KEY": "cb-new-key-000000000", "CLOUDBASE_ENV_ID": "other"},
+                        remote="192.0.2.1")
+    assert status == 403 and not (tmp_path / "keys.json").exists()
+
+
+@pytest.mark.parametrize("path", ["/model_gateway/keys/gptunnel", "/model_gateway/test/gptunnel"])
+def test_another_web_sites_page_cannot_post(emulator, tmp_path, path):
+    status, _ = request("POST", path, {"GPTUNNEL_API_KEY": "gpt-planted-by-a-page-0000"},
+                        headers={"Sec-Fetch-Site": "cross-site", "Content-Type": "text/plain"})
+    assert status == 403
+    assert not (tmp_path / "keys.json").exists() and emulator.calls() == []
+
+
+@pytest.mark.parametrize("host, loopback", [
+    ("127.0.0.1", True), ("127.0.0.1:8188", True), ("127.8.9.10", True), ("localhost:80", True),
+    ("LOCALHOST", True), ("[::1]:8188", True), ("::1", True), ("::ffff:127.0.0.1", True),
+    ("localhost.evil.example", False), ("127.0.0.1.nip.io", False), ("0.0.0.0", False),
+    ("192.168.1.5:8188", False), ("[::ffff:10.0.0.1]", False), ("", False), (None, False)])
+def test_loopback_host(host, loopback):
+    assert routes_module.loopback_host(host) is loopback

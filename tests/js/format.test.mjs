@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { keyState, usageLine } from "../../web/js/lib/format.js";
+import { keyState, settingsNote, usageLine } from "../../web/js/lib/format.js";
 
 test("LLM usage", () => {
   const usage = JSON.stringify({ gateway: "seacloud", model: "gpt-4.1", prompt_tokens: 1200,
@@ -28,4 +28,17 @@ test("key states never show more than the ending", () => {
   assert.equal(keyState({ key: { name: "X", set: true, source: "environment", ending: null,
     file_overridden: true } }).text,
     "set in the environment variable X; the environment variable overrides the keys file");
+});
+
+test("a refused key says why, and shows no ending", () => {
+  const problem = "SEACLOUD_API_KEY (from the environment) contains a line break";
+  assert.deepEqual(keyState({ key: { name: "SEACLOUD_API_KEY", set: true, source: "environment",
+    ending: null, problem } }), { level: "bad", text: `refused — ${problem}` });
+});
+
+test("settings are read-only, with a note, when the server does not take them from this browser", () => {
+  assert.equal(settingsNote({ settings_writable: true, keys_file: "/k.json" }), null);
+  const note = settingsNote({ settings_writable: false, keys_file: "/u/keys.json" });
+  assert.match(note, /CLOUDBASE_ENV_ID/);
+  assert.match(note, /\/u\/keys\.json/);
 });

@@ -6,7 +6,7 @@ import { api } from "../../../scripts/api.js";
 import {
   VIDEO_PARAMETERS, keptDuration, keptValue, needsImageField, temperatureMax, videoModel, videoPlan,
 } from "./lib/widgets.js";
-import { keyState, usageLine } from "./lib/format.js";
+import { keyState, settingsNote, usageLine } from "./lib/format.js";
 
 let catalogRequest = null;
 function catalog() {
@@ -125,7 +125,7 @@ async function postJson(path, body) {
   return [response.ok, await response.json()];
 }
 
-function gatewayBlock(gateway, rerender) {
+function gatewayBlock(gateway, rerender, writable) {
   const state = keyState(gateway);
   const result = el("span", { class: "mg-note" });
   const keyInput = el("input", { type: "password", autocomplete: "new-password", spellcheck: "false",
@@ -145,9 +145,10 @@ function gatewayBlock(gateway, rerender) {
         ? el("button", { onclick: () => save({ [gateway.key.name]: "" }) }, "Remove") : null));
   for (const setting of gateway.settings) {
     const input = el("input", { type: "text", spellcheck: "false", value: setting.value ?? "",
-      placeholder: setting.default ?? "" });
+      placeholder: setting.default ?? "", ...(writable ? {} : { readonly: "" }) });
     block.append(el("div", { class: "mg-row" }, el("label", {}, setting.name), input,
-      el("button", { onclick: () => save({ [setting.name]: input.value.trim() }) }, "Save")));
+      writable ? el("button", { onclick: () => save({ [setting.name]: input.value.trim() }) }, "Save") : null));
+    if (setting.problem) block.append(el("div", { class: "bad" }, setting.problem));
   }
   block.append(el("div", { class: "mg-row" },
     el("button", { onclick: async () => {
@@ -165,14 +166,17 @@ function keyPanel() {
   }
   const root = el("div", { class: "mg-keys" }, el("span", { class: "mg-note" }, "Loading…"));
   const render = (status) => {
+    const note = settingsNote(status);
     root.replaceChildren(
       status.sandbox ? el("div", { class: "mg-sandbox" },
         "Sandbox mode (MODEL_GATEWAY_SANDBOX=1): every gateway is the built-in emulator; nothing is paid.") : null,
       el("div", { class: "mg-note" }, "Keys are kept on the ComfyUI server in ", el("code", {}, status.keys_file),
         " (mode 0600), never in workflows or in this browser. An environment variable overrides the file."),
-      ...status.gateways.map((g) => gatewayBlock(g, render)));
+      note ? el("div", { class: "mg-note" }, note) : null,
+      ...status.gateways.map((g) => gatewayBlock(g, render, !note)));
   };
-  api.fetchApi("/model_gateway/status").then((r) => r.json()).then(render).catch((error) => {
+  api.fetchApi("/model_gateway/status").then((r) => r.json())
+    .then((body) => (body.error ? Promise.reject(body.error) : render(body))).catch((error) => {
     root.replaceChildren(el("span", { class: "bad" }, `Could not read the status: ${error}`));
   });
   return root;

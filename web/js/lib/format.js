@@ -37,10 +37,20 @@ export function usageLine(usageJson) {
 /** What the settings panel says about one gateway's key (never the key: at most its ending). */
 export function keyState(gateway) {
   const key = gateway.key;
+  if (key.problem) return { level: "bad", text: `refused — ${key.problem}` };
   if (!key.set) return { level: "missing", text: `not set — paste a key below, or set ${key.name}` };
   const ending = key.ending ? ` (${key.ending})` : "";
   const where = key.source === "environment" ? `environment variable ${key.name}` : "keys file";
   let text = `set in the ${where}${ending}`;
   if (key.file_overridden) text += "; the environment variable overrides the keys file";
   return { level: "ok", text };
+}
+
+/** Why the panel shows base URLs and the env id read-only, or null when they can be changed:
+ * the server takes them only from a browser on its own machine (they decide where keys go). */
+export function settingsNote(status) {
+  if (status.settings_writable !== false) return null;
+  return "Base URLs and CLOUDBASE_ENV_ID decide where keys are sent, so they can be changed here " +
+    "only in a browser on the machine running ComfyUI (at http://127.0.0.1:PORT). " +
+    `Elsewhere set them in the environment or in ${status.keys_file}.`;
 }
