@@ -73,8 +73,9 @@ def submit_once(journal: Journal, fp: str, send: Send, *, gateway_title: str, le
             outcome.set(error=error)
         except BaseException as exc:  # a bug reading the answer: the request did go out
             log.exception("submit of %s failed unexpectedly", fp[:12])
-            error = GatewayError(gateway_title, f"the pack could not handle the gateway's answer "
-                                                f"({type(exc).__name__})", maybe_accepted=True,
+            error = GatewayError(gateway_title, f"the pack could not read the gateway's answer "
+                                                f"({type(exc).__name__}) — the request may have "
+                                                f"been accepted", maybe_accepted=True,
                                  hint=unknown_hint or UNKNOWN_HINT)
             journal.mark_unknown(fp, owner, error.message, error.hint)
             outcome.set(error=error)

@@ -11,7 +11,6 @@ from .credentials import KeyStore
 from .dialects import DIALECTS
 from .errors import GatewayError
 from .lifecycle import Create, endpoint_identity
-from .origins import same_origin
 from .poller import Cadence
 from .tasks import SEED_MAX, Job, State, Status
 
@@ -133,7 +132,7 @@ class Queue:
         for name, suffix in (("status_url", "/status"), ("response_url", "/response"),
                              ("cancel_url", "/cancel")):
             given = reply.get(name)
-            if isinstance(given, str) and given and not same_origin(access.base_url, given):
+            if isinstance(given, str) and given and not access.same_origin(given):
                 log.warning("SeaCloud named a %s on another host (%s); using the documented "
                             "one on the gateway's own", name, urlsplit(given).hostname)
                 given = None
@@ -143,7 +142,7 @@ class Queue:
     def _url(self, access, job: Job, name: str) -> str:
         """A handle, checked again: a journal written by an older version may hold any URL."""
         url = job.handles.get(name)
-        if not isinstance(url, str) or not same_origin(access.base_url, url):
+        if not isinstance(url, str) or not access.same_origin(url):
             return self._handles(access, job.task_id, {})[name]
         return url
 

@@ -347,7 +347,7 @@ class _Handler(BaseHTTPRequestHandler):
         frames = list(reply.events)
         end = "\r" if fault == "cr_lines" else "\n"
         for index, (event, data) in enumerate(frames):
-            if fault in ("cut_stream", "stall") and index >= len(frames) // 2:
+            if fault in ("cut_stream", "truncated", "stall") and index >= len(frames) // 2:
                 if fault == "stall":
                     time.sleep(delay)
                 self.close_connection = True
