@@ -83,6 +83,8 @@ class _ChatNode:
         from ..providers.dialects import ChatRequest, Turn
         from . import media
 
+        validation.check_widgets(self.NODE_NAME, self.INPUT_TYPES(), {**locals(), **extra})
+        history = validation.check_history(self.NODE_NAME, history)
         model = (custom_model or "").strip() or model
         protocol = self.protocol(**extra)
         image_count = media.check_batch(images, self.NODE_NAME, "images")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import uuid
+from urllib.parse import quote
 
 from . import http
 from .chat import ChatRoute
@@ -49,7 +50,7 @@ class Queue:
     def submit(self, store: KeyStore, *, model_id: str, params: dict, fingerprint: str,
                kind: str, check_cancelled=None) -> Job:
         access = store.access("seacloud", "model")
-        reply = http.call_json(access, "POST", f"/v1/queue/{model_id}", json=params,
+        reply = http.call_json(access, "POST", f"/v1/queue/{_segment(model_id)}", json=params,
                                idempotent=False, read_timeout=SUBMIT_TIMEOUT,
                                check_cancelled=check_cancelled)
         _raise_if_error(access, reply)
@@ -58,7 +59,7 @@ class Queue:
             raise GatewayError("SeaCloud", f"accepted the request but sent no request id: "
                                            f"{str(reply)[:200]}", maybe_accepted=True,
                                hint="Check the SeaCloud dashboard for the task.", raw=str(reply))
-        derived = access.url(f"/v1/queue/requests/{request_id}")
+        derived = access.url(f"/v1/queue/requests/{_segment(request_id)}")
         handles = {"status_url": reply.get("status_url") or f"{derived}/status",
                    "response_url": reply.get("response_url") or derived + "/response",
                    "cancel_url": reply.get("cancel_url") or f"{derived}/cancel"}
@@ -67,7 +68,8 @@ class Queue:
 
     def task(self, store: KeyStore, request_id: str, kind: str, fingerprint: str) -> Job:
         """A job for a request id submitted elsewhere (URLs derived; unconfirmed path shape)."""
-        derived = store.access("seacloud", "model").url(f"/v1/queue/requests/{request_id}")
+        derived = store.access("seacloud", "model").url(
+            f"/v1/queue/requests/{_segment(request_id)}")
         return Job("seacloud", "seacloud_queue", request_id, fingerprint, "seacloud", kind,
                    handles={"status_url": f"{derived}/status",
                             "response_url": f"{derived}/response",
@@ -119,6 +121,15 @@ class Queue:
             raise
         response.close()
         return True
+
+
+def _segment(value) -> str:
+    """An id as exactly one URL path segment, escaped, so that no id can reach another path.
+    "." and ".." cannot be escaped (requests turns %2E back into a dot, and servers resolve
+    a/../b to b), nor can an empty id be a segment: those are refused."""
+    if str(value) in ("", ".", ".."):
+        raise ValueError(f"SeaCloud: {str(value)!r} cannot be a model or request id.")
+    return quote(str(value), safe="")
 
 
 def _raise_if_error(access, reply) -> None:
