@@ -49,6 +49,8 @@ class SeaCloudSubmit(TaskNode):
         from . import media
 
         node = self.NODE_NAME
+        validation.check_widgets(node, self.INPUT_TYPES(), locals())
+        validation.check_model_id(node, "custom_model_id", custom_model_id or "")
         model_id = (custom_model_id or "").strip() or model_id
         known = catalog.queue_model(model_id)
         validation.check_prompt(node, prompt)
@@ -58,6 +60,8 @@ class SeaCloudSubmit(TaskNode):
                                               reserved=("prompt",) + ((seed_field,) if seed_field else ()))
         field = (image_field or "").strip() or (known.image_field if known else "")
         image_count = media.check_batch(images, node, "images")
+        if image_count:
+            validation.check_not_in_params(node, params, field, "images")
         if known and known.requires_image and not image_count:
             validation.fail(node, "images", f"is required: {model_id} makes a video from an image.")
         if image_count and not field:
@@ -109,6 +113,7 @@ class GPTunnelSeedream3Submit(TaskNode):
         from . import media
 
         node = self.NODE_NAME
+        validation.check_widgets(node, self.INPUT_TYPES(), locals())
         validation.check_prompt(node, prompt)
         validation.check_choice(node, "ar", ar, catalog.SEEDREAM3_RATIOS)
         validation.check_count(node, count)
@@ -172,6 +177,7 @@ class GPTunnelSeedream4:
         from . import media
 
         node = self.NODE_NAME
+        validation.check_widgets(node, self.INPUT_TYPES(), locals())
         validation.check_prompt(node, prompt)
         validation.check_choice(node, "size", size, catalog.SEEDREAM4_SIZES)
         validation.check_choice(node, "aspect_ratio", aspect_ratio, catalog.SEEDREAM4_RATIOS)

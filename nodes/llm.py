@@ -84,6 +84,8 @@ class _ChatNode:
         from ..providers.dialects import ChatRequest, Turn
         from . import media
 
+        validation.check_widgets(self.NODE_NAME, self.INPUT_TYPES(), {**locals(), **extra})
+        history = validation.check_history(self.NODE_NAME, history)
         started = time.time()
         model = (custom_model or "").strip() or model
         protocol = self.protocol(**extra)

@@ -30,13 +30,92 @@ class Encoded:
         return ".png" if self.mime == "image/png" else ".jpg"
 
 
-def check_batch(images, node: str, field: str) -> int:
+IMAGE_CHANNELS = (1, 3, 4)  # grey, RGB, RGBA
+
+
+def check_batch(images, node: str, field: str, *, required: bool = False) -> int:
+    """How many images an IMAGE input holds (0 when it is not connected), or a ValueError saying
+    what is wrong with it. float16/bfloat16/float64 are fine (encoded as float32 would be);
+    integer pixels are refused, since 0-255 and 0-1 cannot be told apart; so is a 3-D tensor,
+    which could as well be a MASK batch [B,H,W] as one image [H,W,C]."""
     if images is None:
+        if required:
+            raise ValueError(f"{node}: {field} is required: connect an IMAGE (e.g. Load Image).")
         return 0
-    if getattr(images, "ndim", 0) != 4 or images.shape[0] < 1:
+    import torch
+
+    if not isinstance(images, torch.Tensor):
+        raise ValueError(f"{node}: {field} must be an IMAGE batch [B,H,W,C] from an image node "
+                         f"(got a {type(images).__name__}).")
+    if images.ndim != 4:
         raise ValueError(f"{node}: {field} must be an IMAGE batch [B,H,W,C] (got shape "
-                         f"{tuple(getattr(images, 'shape', ()))}).")
-    return int(images.shape[0])
+                         f"{tuple(images.shape)}). A single image [H,W,C] needs its batch "
+                         f"dimension: image.unsqueeze(0).")
+    batch, height, width, channels = images.shape
+    if batch == 0:
+        raise ValueError(f"{node}: {field} holds no images (an empty batch).")
+    if height == 0 or width == 0:
+        raise ValueError(f"{node}: {field} holds images of {width}x{height} pixels: empty.")
+    if channels not in IMAGE_CHANNELS:
+        raise ValueError(f"{node}: {field} has {channels} channels; an IMAGE has 3 (RGB), 4 (RGBA) "
+                         f"or 1 (grey). Connect an image, not a latent or another tensor.")
+    if not images.dtype.is_floating_point:
+        raise ValueError(f"{node}: {field} holds {str(images.dtype).replace('torch.', '')} "
+                         f"pixels; an IMAGE holds floats from 0 to 1 (e.g. pixels.float() / 255).")
+    for index in range(batch):  # one image at a time: the check's own memory stays small
+        if not bool(torch.isfinite(images[index]).all()):
+            where = f" (image {index + 1})" if batch > 1 else ""
+            raise ValueError(f"{node}: {field} has NaN or infinite pixels{where}; they would be "
+                             f"sent as black. Fix the node that made it.")
+    return int(batch)
+
+
+AUDIO_RATES = (1000, 384000)  # Hz; wave's header cannot take 0, nor more than 32 bits
+AUDIO_MAX_CHANNELS = 8
+
+
+def check_audio_inputs(node: str, inputs: dict) -> None:
+    """Each connected audio_* input of inputs is a usable AUDIO (see check_audio)."""
+    for name in sorted(inputs):
+        if name.startswith("audio_") and inputs[name] is not None:
+            check_audio(inputs[name], node, name)
+
+
+def check_audio(audio, node: str, field: str) -> None:
+    """A ComfyUI AUDIO {"waveform": float tensor [1, C, T], "sample_rate": int} that can become
+    a WAV file, or a ValueError saying what is wrong with it."""
+    import numbers
+
+    import torch
+
+    if not isinstance(audio, dict) or not {"waveform", "sample_rate"} <= audio.keys():
+        raise ValueError(f"{node}: {field} must be an AUDIO (from Load Audio or an audio node): "
+                         f"waveform and sample_rate.")
+    rate, waveform = audio["sample_rate"], audio["waveform"]
+    low, high = AUDIO_RATES
+    # A float rate (even 44100.0) means the node that built it is wrong: refused, not rounded.
+    if isinstance(rate, bool) or not isinstance(rate, numbers.Integral) or not low <= rate <= high:
+        raise ValueError(f"{node}: {field} sample_rate must be a whole number of Hz from {low} to "
+                         f"{high} (got {rate!r:.40}).")
+    if not isinstance(waveform, torch.Tensor) or waveform.ndim != 3:
+        shape = tuple(waveform.shape) if isinstance(waveform, torch.Tensor) else (
+            f"a {type(waveform).__name__}")
+        raise ValueError(f"{node}: {field} waveform must be a tensor [batch, channels, samples] "
+                         f"(got {shape}).")
+    batch, channels, samples = waveform.shape
+    if batch != 1:
+        raise ValueError(f"{node}: {field} holds {batch} clips; connect one clip per audio input.")
+    if not 1 <= channels <= AUDIO_MAX_CHANNELS:
+        raise ValueError(f"{node}: {field} has {channels} channels; 1 to {AUDIO_MAX_CHANNELS} "
+                         f"are allowed.")
+    if samples == 0:
+        raise ValueError(f"{node}: {field} is empty (no samples).")
+    if not waveform.dtype.is_floating_point:
+        kind = str(waveform.dtype).replace("torch.", "")
+        raise ValueError(f"{node}: {field} waveform holds {kind} samples; an AUDIO holds floats "
+                         f"from -1 to 1.")
+    if not bool(torch.isfinite(waveform).all()):
+        raise ValueError(f"{node}: {field} has NaN or infinite samples. Fix the node that made it.")
 
 
 def encode_images(images, limits: ImageLimits, *, node: str, field: str) -> list[Encoded]:
@@ -75,13 +154,12 @@ def _pil(frame):
     import numpy as np
     from PIL import Image
 
-    array = (frame.detach().cpu().clamp(0, 1).numpy() * 255.0 + 0.5).astype(np.uint8)
+    array = (frame.detach().cpu().float().clamp(0, 1).numpy() * 255.0 + 0.5).astype(np.uint8)
     channels = array.shape[-1]
     if channels == 1:
         return Image.fromarray(array[..., 0], "L")
     # Alpha is kept where PNG carries it; a JPEG fallback flattens it onto white (see _encode).
-    return Image.fromarray(array[..., :4] if channels >= 4 else array[..., :3],
-                           "RGBA" if channels >= 4 else "RGB")
+    return Image.fromarray(array, "RGBA" if channels == 4 else "RGB")
 
 
 def _fit(image, max_side: int):

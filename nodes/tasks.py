@@ -106,8 +106,11 @@ class GatewayAwaitImages:
         }, "hidden": {"unique_id": "UNIQUE_ID"}}
 
     def wait(self, task, timeout, unique_id=None):
+        from ..providers import validation
         from . import media
 
+        validation.check_widgets(self.NODE_NAME, self.INPUT_TYPES(), locals(),
+                                 low={"timeout": 1})
         jobs = await_task(task, node=self.NODE_NAME, expect="image", timeout=timeout,
                           unique_id=unique_id)
         paths = [path for job in jobs for path in job.files]
@@ -148,8 +151,9 @@ class GatewayTaskFromId(TaskNode):
         from ..providers.lifecycle import endpoint_identity, fingerprint
         from ..providers.tasks import Task
 
+        validation.check_widgets(self.NODE_NAME, self.INPUT_TYPES(), locals())
         validation.check_choice(self.NODE_NAME, "gateway", gateway, self.GATEWAYS_WITH_TASKS)
-        task_id = validation.check_task_id(self.NODE_NAME, task_id)
+        task_id = validation.check_task_id(self.NODE_NAME, task_id, gateway)
         fp = fingerprint({"from_id": gateway, "task_id": task_id,
                           "endpoint": endpoint_identity()})
         journal = comfy.journal()

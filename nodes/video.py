@@ -74,6 +74,7 @@ class _OpenComputingVideo(TaskNode):
         from ..providers import opencomputing, validation
 
         node = self.NODE_NAME
+        validation.check_widgets(node, self.INPUT_TYPES(), {**locals(), **media})
         chosen = catalog.video_model(self.OPERATION, model)
         if chosen is None:
             validation.check_choice(node, "model", model,
@@ -128,6 +129,7 @@ class OpenComputingImageToVideo(_OpenComputingVideo):
         from . import media
 
         node = self.NODE_NAME
+        media.check_batch(first_frame, node, "first_frame", required=True)
         for name, frame in (("first_frame", first_frame), ("last_frame", last_frame)):
             validation.check_image_count(node, name, media.check_batch(frame, node, name), 1,
                                          model.name)
@@ -162,6 +164,7 @@ class OpenComputingReferenceToVideo(_OpenComputingVideo):
         from . import media, reference_media
 
         node = self.NODE_NAME
+        media.check_audio_inputs(node, media_inputs)
         videos = [(k, v) for k, v in sorted(media_inputs.items()) if k.startswith("video_") and v is not None]
         audios = [(k, v) for k, v in sorted(media_inputs.items()) if k.startswith("audio_") and v is not None]
         video_files = [reference_media.video_file(v, node=node, field=k) for k, v in videos]
@@ -224,9 +227,11 @@ class GatewayAwaitVideo:
         }, "hidden": {"unique_id": "UNIQUE_ID"}}
 
     def wait(self, task, timeout, max_frames, frame_step, max_side, unique_id=None):
+        from ..providers import validation
         from . import media, video_decode
 
         node = self.NODE_NAME
+        validation.check_widgets(node, self.INPUT_TYPES(), locals(), low={"timeout": 1})
         jobs = await_task(task, node=node, expect="video", timeout=timeout, unique_id=unique_id)
         path = jobs[0].files[0]
         show = comfy.Progress(unique_id)

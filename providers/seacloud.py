@@ -104,7 +104,7 @@ class Queue:
     def submit(self, store: KeyStore, *, model_id: str, params: dict, fingerprint: str,
                kind: str) -> Job:
         access = store.access("seacloud", "model")
-        reply = http.call_json(access, "POST", f"/v1/queue/{quote(model_id, safe='')}",
+        reply = http.call_json(access, "POST", f"/v1/queue/{_segment(model_id)}",
                                json=params, idempotent=False, read_timeout=SUBMIT_TIMEOUT)
         answer = classify(reply)
         if not answer.ok:  # the gateway said no: nothing was queued
@@ -127,7 +127,7 @@ class Queue:
 
     @staticmethod
     def _handles(access, request_id: str, reply: dict) -> dict:
-        derived = access.url(f"/v1/queue/requests/{quote(request_id, safe='')}")
+        derived = access.url(f"/v1/queue/requests/{_segment(request_id)}")
         handles = {}
         for name, suffix in (("status_url", "/status"), ("response_url", "/response"),
                              ("cancel_url", "/cancel")):
@@ -199,6 +199,15 @@ class Queue:
 
 def _position(value) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _segment(value) -> str:
+    """An id as exactly one URL path segment, escaped, so that no id can reach another path.
+    "." and ".." cannot be escaped (requests turns %2E back into a dot, and servers resolve
+    a/../b to b), nor can an empty id be a segment: those are refused."""
+    if str(value) in ("", ".", ".."):
+        raise ValueError(f"SeaCloud: {str(value)!r} cannot be a model or request id.")
+    return quote(str(value), safe="")
 
 
 def _fraction(value) -> float | None:
