@@ -237,18 +237,16 @@ def _check_image_budget(paths: list[str], sizes: list[tuple[int, int]], node: st
                 f"{node}: the result {Path(path).name} is {width}x{height} "
                 f"({width * height / 1e6:.1f} megapixels), over the {limit / 1e6:g} megapixels "
                 f"this pack decodes (set {PIXELS_VAR} to allow more). It is kept at {path}.")
+    from .video_decode import format_bytes
+
     width, height = sizes[0]  # the batch takes the first image's size
     need = len(paths) * width * height * 3 * 4
     budget = memory_budget()
     if need > budget:
         raise ValueError(
-            f"{node}: the {len(paths)} result image(s) would take {_gib(need)} as one IMAGE "
-            f"batch ({width}x{height} each, float32), over the {_gib(budget)} budget (set "
+            f"{node}: the {len(paths)} result image(s) would take {format_bytes(need)} as one IMAGE "
+            f"batch ({width}x{height} each, float32), over the {format_bytes(budget)} budget (set "
             f"{MEMORY_VAR} to allow more). They are kept in {Path(paths[0]).parent}.")
-
-
-def _gib(size: int) -> str:
-    return f"{size / (1 << 30):.2f} GiB"
 
 
 def load_job_images(jobs, *, node: str):

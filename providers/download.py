@@ -27,6 +27,7 @@ GENERIC_TYPES = ("application/octet-stream", "binary/octet-stream", "")
 MAX_REDIRECTS = 5
 REDIRECT_STATUSES = (301, 302, 303, 307, 308)
 CHUNK = 1 << 16
+SLACK = 0.1  # a read timeout this close to the deadline is the deadline
 KEPT = "Run again to retry the download; the task is kept."
 
 
@@ -76,18 +77,20 @@ def _open(url: str, access: Access, deadline: float | None) -> requests.Response
     title = access.gateway.title
     session = session_for(access, idempotent=True)
     private_ok = _private_host(urlsplit(access.base_url).hostname or "")
+    keyed = True  # until a hop leaves the gateway: a host elsewhere must not steer keyed calls
     for _hop in range(MAX_REDIRECTS + 1):
         _check_target(url, title, private_ok, session)
         # Connection: close, so the deadline's cut (see _Cutoff) can only ever hit this
         # download's own socket, never a pooled one another request reuses.
         headers = {"Connection": "close"}
-        if _under_base(url, access.base_url):
+        keyed = keyed and _under_base(url, access.base_url)
+        if keyed:
             headers.update(access.auth_headers())
         try:
             response = session.get(url, headers=headers, stream=True, allow_redirects=False,
                                    timeout=(CONNECT_TIMEOUT, _read_timeout(title, url, deadline)))
         except requests.exceptions.RequestException as exc:
-            if _passed(deadline):
+            if _passed(deadline, SLACK):
                 raise _deadline_error(title, _origin(url), 0) from None
             raise GatewayError(title, f"could not download the result from {_origin(url)} "
                                       f"({_reason(exc)})", hint=KEPT) from None
@@ -208,7 +211,7 @@ def _save(response: requests.Response, dest: Path, *, title: str, where: str, ma
             except GatewayError:
                 raise
             except requests.exceptions.RequestException as exc:  # cut off midway (or by us)
-                if cutoff.expired:
+                if cutoff.expired or _passed(deadline, SLACK):
                     raise _deadline_error(title, where, written) from None
                 raise GatewayError(title, f"the download from {where} broke off after "
                                           f"{written // 1024} KiB ({_reason(exc)})",
@@ -312,8 +315,9 @@ def _read_timeout(title: str, url: str, deadline: float | None) -> float:
     return min(DOWNLOAD_TIMEOUT, left)
 
 
-def _passed(deadline: float | None) -> bool:
-    return deadline is not None and time.monotonic() >= deadline
+def _passed(deadline: float | None, slack: float = 0.0) -> bool:
+    """The deadline has passed (a read that timed out `slack` before it was cut by it)."""
+    return deadline is not None and time.monotonic() >= deadline - slack
 
 
 def _text_start(response: requests.Response) -> str:
