@@ -109,7 +109,12 @@ def _open(url: str, access: Access, deadline: float | None) -> requests.Response
 
 def _check_target(url: str, title: str, private_ok: bool, session: requests.Session) -> None:
     parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    try:
+        parts.port  # noqa: B018  (raises on a port that is not a number in range)
+        usable = parts.scheme in ("http", "https") and bool(parts.hostname)
+    except ValueError:
+        usable = False
+    if not usable:
         raise GatewayError(title, f"the result link is not an http(s) URL ({url[:80]!r})",
                            hint="The gateway sent an unusable result link; report it to them.")
     if private_ok:
@@ -117,7 +122,7 @@ def _check_target(url: str, title: str, private_ok: bool, session: requests.Sess
     host = parts.hostname
     try:
         addresses = _addresses(host)
-    except OSError:
+    except (OSError, ValueError):  # not found, or a name IDNA cannot encode
         if _proxied(session, url):
             return  # the proxy resolves the name; this machine may not be able to
         raise GatewayError(title, f"could not resolve {host}, the host of the result link",

@@ -371,3 +371,34 @@ def test_redirects_are_followed_at_most_five_times(emulator, tmp_path):
     with pytest.raises(GatewayError, match="redirected more than 5 times"):
         fetch(loop, access, tmp_path / "l.png")
     assert len(emulator.calls("gptunnel", "/files/loop")) == 6
+
+
+# -- Seedream 4's inline (base64) results ------------------------------------------------------
+
+def seedream4(seed=1):
+    return nodes["GPTunnelSeedream4"]().generate(prompt="a fox", size="2K", aspect_ratio="16:9",
+                                                 seed=seed, count=1)["result"]
+
+
+def test_an_inline_result_is_saved_inside_the_results_folder_whatever_its_id(emulator):
+    import base64
+    png = make_png(8, 8, (1, 2, 3))
+    emulator.fail("gptunnel", "/generate", Reply(json={
+        "code": 0, "id": "../../../escaped", "result": base64.b64encode(png).decode()}))
+    images, _ = seedream4()
+    assert images.shape == (1, 8, 8, 3)
+    folder = comfy.files_directory()
+    (saved,) = [p for p in folder.iterdir()]
+    assert saved.name == "gptunnel__________escaped_0.png" and saved.read_bytes() == png
+    assert not list(folder.parent.glob("escaped*")) and not list(folder.parent.parent.glob("escaped*"))
+
+
+def test_an_inline_result_is_within_the_image_cap_and_no_raw_error(emulator, monkeypatch):
+    monkeypatch.setenv("MODEL_GATEWAY_MAX_IMAGE_MB", "0")
+    with pytest.raises(GatewayError, match="larger than the 0 MiB") as caught:
+        seedream4()
+    assert "MODEL_GATEWAY_MAX_IMAGE_MB" in caught.value.hint
+    monkeypatch.delenv("MODEL_GATEWAY_MAX_IMAGE_MB")
+    emulator.fail("gptunnel", "/generate", Reply(json={"code": 0, "id": "x", "result": ["?"]}))
+    with pytest.raises(GatewayError, match="neither a URL nor base64"):
+        seedream4(seed=2)
