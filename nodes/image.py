@@ -216,7 +216,7 @@ class GPTunnelSeedream4:
 
 def _finished_job(reply: dict, fp: str, store, files_dir):
     """A journal job for a synchronous Seedream 4 answer, its image saved to files_dir."""
-    from ..providers import poller
+    from ..providers import download, poller
     from ..providers.errors import GatewayError
     from ..providers.tasks import Job, State
 
@@ -224,6 +224,9 @@ def _finished_job(reply: dict, fp: str, store, files_dir):
     result = reply["result"]
     job = Job("gptunnel", "seedream4", task_id, fp, "seedream-4", "image", state=State.SUCCEEDED,
               usage={k: reply[k] for k in ("cost",) if k in reply})
+    if not isinstance(result, str):
+        raise GatewayError("GPTunnel", "sent a result that is neither a URL nor base64",
+                           raw=str(result)[:200])
     if result.startswith(("http://", "https://")):
         job.result_urls = [result]
         job.files, _ = poller.fetch_files(job, "image", store, files_dir)
@@ -234,9 +237,10 @@ def _finished_job(reply: dict, fp: str, store, files_dir):
         raise GatewayError("GPTunnel", "sent a result that is neither a URL nor base64",
                            raw=result[:200]) from None
     kind = ".png" if data.startswith(b"\x89PNG") else ".webp" if data[8:12] == b"WEBP" else ".jpg"
-    dest = files_dir / f"gptunnel_{task_id}_0{kind}"
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    dest.write_bytes(data)
+    # the id names the file: only safe characters, so it cannot point outside files_dir
+    dest = files_dir / f"gptunnel_{poller._safe(task_id)}_0{kind}"
+    download.save_bytes(data, dest, title="GPTunnel", max_bytes=poller.download_limit("image"),
+                        limit_hint=poller.limit_hint("image"))
     job.files = [str(dest)]
     return job
 

@@ -5,11 +5,15 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
+import logging
+import os
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..providers.catalog import ImageLimits
+
+log = logging.getLogger("model_gateway.media")
 
 
 @dataclass(frozen=True)
@@ -192,32 +196,169 @@ def _encode(image, max_bytes: int) -> Encoded | None:
     return None
 
 
+class DamagedResult(ValueError):
+    """A kept result file that cannot be decoded (cut short, not what it claims to be):
+    downloading it again may mend it."""
+
+    def __init__(self, message: str, path):
+        super().__init__(message)
+        self.path = str(path)
+
+    def downloaded_twice(self, node: str) -> "DamagedResult":
+        """The same error once a second download did not mend it (the file's place stays last
+        in the message)."""
+        text = str(self)
+        note = "downloaded twice, damaged both times (the gateway's file itself is): "
+        if text.startswith(f"{node}: "):
+            return DamagedResult(f"{node}: {note}{text[len(node) + 2:]}", self.path)
+        return DamagedResult(note[0].upper() + note[1:] + text, self.path)
+
+
+MEMORY_VAR = "MODEL_GATEWAY_MEMORY_GB"
+LEGACY_MEMORY_VAR = "MODEL_GATEWAY_VIDEO_MEMORY_GB"  # its older name, from when only video had it
+DEFAULT_MEMORY_GB = 4.0
+PIXELS_VAR = "MODEL_GATEWAY_MAX_IMAGE_MEGAPIXELS"
+# A 4K Seedream result is about 16.8 MP; 40 MP leaves room for 8K (33 MP) and refuses the
+# 8000x8000 kind of file that is 200 KiB on disk and over a gigabyte decoded.
+DEFAULT_MEGAPIXELS = 40.0
+
+
+def memory_budget() -> int:
+    """Bytes one decoded result may take as a tensor (a video's frames, a batch of images):
+    MODEL_GATEWAY_MEMORY_GB (or its older name MODEL_GATEWAY_VIDEO_MEMORY_GB), default 4."""
+    return int(_setting(MEMORY_VAR, DEFAULT_MEMORY_GB, LEGACY_MEMORY_VAR) * (1 << 30))
+
+
+def pixel_budget() -> int:
+    """The most pixels one result image may have (its header is read before decoding)."""
+    return int(_setting(PIXELS_VAR, DEFAULT_MEGAPIXELS) * 1_000_000)
+
+
+def _setting(name: str, default: float, older: str | None = None) -> float:
+    for variable in (name, older):
+        text = os.environ.get(variable, "").strip() if variable else ""
+        if not text:
+            continue
+        try:
+            value = float(text)
+        except ValueError:
+            value = 0.0
+        if not 0 < value < float("inf"):
+            raise ValueError(f"{variable} must be a number above 0 (e.g. {default:g}); it is "
+                             f"{text!r}.")
+        return value
+    return default
+
+
 def load_images(paths: list[str], *, node: str):
     """Result files as one IMAGE batch. Images of other sizes are resized to the first one's
-    size (as ComfyUI's Image Batch node does). Decompression bombs and non-images are refused."""
+    size (as ComfyUI's Image Batch node does). Before anything is decoded, every header is read
+    and refused over the pixel budget (one image) or the memory budget (the batch tensor);
+    decompression bombs are refused, and a file that is not a readable image is a
+    DamagedResult naming it."""
     import numpy as np
     import torch
     from PIL import Image
 
     if not paths:
         raise ValueError(f"{node}: the task has no result files.")
+    sizes = [_image_size(path, node) for path in paths]
+    _check_image_budget(paths, sizes, node)
     batch = None
     for index, path in enumerate(paths):
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("error", Image.DecompressionBombWarning)
-                with Image.open(path) as image:
-                    image.load()
-                    image = image.convert("RGB")
-        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-            raise ValueError(f"{node}: the result {Path(path).name} is too large to decode "
-                             f"safely ({exc}). It is kept at {path}.") from None
-        except (OSError, SyntaxError) as exc:
-            raise ValueError(f"{node}: the result {Path(path).name} is not a readable image "
-                             f"({exc}). It is kept at {path}.") from None
+        with _opened(path, node) as image:
+            try:
+                image.load()
+            except (OSError, SyntaxError, ValueError) as exc:
+                raise _unreadable(node, path, exc) from None
+            image = image.convert("RGB")
         if batch is None:
             batch = torch.empty((len(paths), image.height, image.width, 3), dtype=torch.float32)
         elif image.size != (batch.shape[2], batch.shape[1]):
             image = image.resize((batch.shape[2], batch.shape[1]), Image.LANCZOS)
         batch[index] = torch.from_numpy(np.array(image)).to(torch.float32).div_(255.0)
     return batch
+
+
+def _opened(path: str, node: str):
+    """Image.open (which reads the header only), decompression bombs refused."""
+    from PIL import Image
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            return Image.open(path)
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise ValueError(f"{node}: the result {Path(path).name} is too large to decode "
+                         f"safely ({exc}). It is kept at {path}.") from None
+    except FileNotFoundError:
+        raise DamagedResult(f"{node}: the result file {path} is missing.", path) from None
+    except (OSError, SyntaxError, ValueError) as exc:
+        raise _unreadable(node, path, exc) from None
+
+
+def _image_size(path: str, node: str) -> tuple[int, int]:
+    with _opened(path, node) as image:
+        return image.size
+
+
+def _unreadable(node: str, path: str, exc: Exception) -> DamagedResult:
+    return DamagedResult(f"{node}: the result {Path(path).name} is not a readable image "
+                         f"({exc}). It is kept at {path}.", path)
+
+
+def _check_image_budget(paths: list[str], sizes: list[tuple[int, int]], node: str) -> None:
+    limit = pixel_budget()
+    for path, (width, height) in zip(paths, sizes):
+        if width * height > limit:
+            raise ValueError(
+                f"{node}: the result {Path(path).name} is {width}x{height} "
+                f"({width * height / 1e6:.1f} megapixels), over the {limit / 1e6:g} megapixels "
+                f"this pack decodes (set {PIXELS_VAR} to allow more). It is kept at {path}.")
+    from .video_decode import format_bytes
+
+    width, height = sizes[0]  # the batch takes the first image's size
+    need = len(paths) * width * height * 3 * 4
+    budget = memory_budget()
+    if need > budget:
+        raise ValueError(
+            f"{node}: the {len(paths)} result image(s) would take {format_bytes(need)} as one IMAGE "
+            f"batch ({width}x{height} each, float32), over the {format_bytes(budget)} budget (set "
+            f"{MEMORY_VAR} to allow more). They are kept in {Path(paths[0]).parent}.")
+
+
+def load_job_images(jobs, *, node: str):
+    """Every file of the jobs as one IMAGE batch (see load_images), a damaged one downloaded
+    again once (see load_results)."""
+    return load_results(jobs, "image",
+                        lambda: load_images([p for job in jobs for p in job.files], node=node),
+                        node=node)
+
+
+def load_results(jobs, kind: str, load, *, node: str):
+    """load(), but when it finds a kept file damaged (a DamagedResult) the job that owns it is
+    downloaded again, once, and load() runs again. Still damaged: the error says so and where
+    the file is kept."""
+    from ..providers import poller
+    from ..providers.errors import GatewayError
+    from . import comfy
+
+    again: set[int] = set()
+    while True:
+        try:
+            return load()
+        except DamagedResult as damaged:
+            job = next((j for j in jobs if damaged.path in (*j.files, j.cover_file)), None)
+            if job is None or not job.result_urls:
+                raise
+            if id(job) in again:
+                raise damaged.downloaded_twice(node) from None
+            again.add(id(job))
+            log.warning("%s; downloading task %s again", damaged, job.task_id)
+            try:
+                poller.refetch(job, kind, comfy.key_store(), comfy.files_directory(),
+                               comfy.journal(), check_cancelled=comfy.check_interrupted)
+            except GatewayError as error:
+                raise GatewayError(error.gateway, f"a kept result is damaged and downloading it "
+                                                  f"again failed ({error.message}): {damaged}",
+                                   status=error.status, hint=error.hint) from None

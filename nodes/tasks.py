@@ -114,7 +114,7 @@ class GatewayAwaitImages:
         jobs = await_task(task, node=self.NODE_NAME, expect="image", timeout=timeout,
                           unique_id=unique_id)
         paths = [path for job in jobs for path in job.files]
-        images = media.load_images(paths, node=self.NODE_NAME)
+        images = media.load_job_images(jobs, node=self.NODE_NAME)
         blank = [i + 1 for i in range(images.shape[0]) if float(images[i].max()) == 0.0]
         if blank:
             from ..providers.errors import GatewayError

@@ -3,7 +3,6 @@ node that turns any gateway's video task into frames, audio, fps and ComfyUI's n
 from __future__ import annotations
 
 import json
-import os
 
 from ..providers import catalog
 from ..providers.catalog import DEFAULT
@@ -181,12 +180,25 @@ class OpenComputingReferenceToVideo(_OpenComputingVideo):
         return uploads
 
 
-def memory_budget() -> int:
+def _decode_kept(job, *, node: str, progress, **options):
+    """(decoded video, cover) of a finished job; a damaged file is a media.DamagedResult."""
+    from . import media, video_decode
+
+    path = job.files[0]
     try:
-        gigabytes = float(os.environ.get("MODEL_GATEWAY_VIDEO_MEMORY_GB", "4"))
-    except ValueError:
-        gigabytes = 4.0
-    return int(gigabytes * (1 << 30))
+        decoded = video_decode.decode_video(path, memory_budget_bytes=media.memory_budget(),
+                                            node=node, progress=progress, **options)
+    except ValueError as error:
+        # The decoder names the file exactly when the file itself is at fault (cannot be
+        # opened, holds no frame); budget and option errors do not name it.
+        if str(path) in str(error):
+            raise media.DamagedResult(str(error), path) from None
+        raise
+    if decoded.truncated:  # a damaged result is an error, not a quietly shorter video
+        raise media.DamagedResult(decoded.warning, path)
+    cover = (media.load_images([job.cover_file], node=node) if job.cover_file
+             else decoded.frames[:1].clone())
+    return decoded, cover
 
 
 class GatewayAwaitVideo:
@@ -228,7 +240,7 @@ class GatewayAwaitVideo:
 
     def wait(self, task, timeout, max_frames, frame_step, max_side, unique_id=None):
         from ..providers import validation
-        from . import media, video_decode
+        from . import media
 
         node = self.NODE_NAME
         validation.check_widgets(node, self.INPUT_TYPES(), locals(), low={"timeout": 1})
@@ -241,14 +253,9 @@ class GatewayAwaitVideo:
             if kept % 12 == 0 or kept == planned:
                 show(f"decoding: {kept} of {planned} frames", kept / max(planned, 1))
 
-        decoded = video_decode.decode_video(path, max_frames=max_frames, frame_step=frame_step,
-                                            max_side=max_side, memory_budget_bytes=memory_budget(),
-                                            node=node, progress=decoding)
-        if decoded.truncated:  # a damaged result is an error, not a quietly shorter video
-            raise ValueError(decoded.warning)
-        cover_file = jobs[0].cover_file
-        cover = (media.load_images([cover_file], node=node) if cover_file
-                 else decoded.frames[:1].clone())
+        decoded, cover = media.load_results(jobs, "video", lambda: _decode_kept(
+            jobs[0], node=node, progress=decoding, max_frames=max_frames,
+            frame_step=frame_step, max_side=max_side), node=node)
         paths = "\n".join(p for job in jobs for p in job.files)
         usage = json.loads(usage_json(jobs))
         if decoded.warning:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Protocol
 
-from . import http
+from . import download, http
 from .credentials import KeyStore
 from .errors import GatewayError
 from .gateways import GATEWAYS
@@ -22,6 +22,8 @@ log = logging.getLogger("model_gateway.poller")
 MB = 1 << 20
 DOWNLOAD_LIMITS = {"image": 64 * MB, "video": 1024 * MB}
 ACCEPT = {"image": ("image/",), "video": ("video/", "image/")}  # the cover is an image
+LIMIT_VARS = {"image": "MODEL_GATEWAY_MAX_IMAGE_MB", "video": "MODEL_GATEWAY_MAX_VIDEO_MB"}
+LEGACY_LIMIT_VAR = "MODEL_GATEWAY_MAX_DOWNLOAD_MB"  # deprecated: one limit for both kinds
 FATAL_POLL_STATUSES = {401, 402, 403}
 MAX_POLL_FAILURES = 5
 KEPT_HINT = ("Nothing is lost: the task is kept. Run the workflow again to keep waiting (it is "
@@ -70,11 +72,6 @@ def adapter(operation: str) -> Adapter:
     return module.ADAPTERS[operation]
 
 
-def download_limit(kind: str) -> int:
-    override = os.environ.get("MODEL_GATEWAY_MAX_DOWNLOAD_MB", "").strip()
-    return int(override) * MB if override.isdigit() else DOWNLOAD_LIMITS[kind]
-
-
 Report = Callable[[list[Job], float], None]
 
 
@@ -98,7 +95,8 @@ def await_jobs(jobs: list[Job], *, kind: str, store: KeyStore, journal: Journal,
                 cadence = adapter(job.operation).cadence(kind)
                 intervals[id(job)] = cadence.next(intervals[id(job)])
                 due[id(job)] = time.monotonic() + intervals[id(job)]
-            _download(jobs, kind, store, journal, files_dir, user)
+            # One deadline bounds the whole wait, a download trickling past it included.
+            _download(jobs, kind, store, journal, files_dir, user, deadline=started + timeout)
             if report:
                 report(jobs, time.monotonic() - started)
             if all(job.state.terminal for job in jobs):
@@ -157,11 +155,11 @@ def _poll(jobs, store, journal, failures, check_cancelled) -> None:
         journal.save(job)
 
 
-def _download(jobs, kind, store, journal, files_dir, check_cancelled) -> None:
+def _download(jobs, kind, store, journal, files_dir, check_cancelled, deadline=None) -> None:
     missing = [job for job in jobs if job.state is State.SUCCEEDED and not _files_present(job)]
     if not missing:
         return
-    results = http.parallel([lambda job=job: fetch_files(job, kind, store, files_dir)
+    results = http.parallel([lambda job=job: fetch_files(job, kind, store, files_dir, deadline)
                              for job in missing], check_cancelled)
     for job, result in zip(missing, results):
         if isinstance(result, BaseException):
@@ -170,26 +168,98 @@ def _download(jobs, kind, store, journal, files_dir, check_cancelled) -> None:
         journal.save(job)
 
 
-def fetch_files(job: Job, kind: str, store: KeyStore, files_dir: Path
+def fetch_files(job: Job, kind: str, store: KeyStore, files_dir: Path,
+                deadline: float | None = None, *, again: bool = False
                 ) -> tuple[list[str], str | None]:
-    """(result files, cover file or None), downloaded into files_dir."""
+    """(result files, cover file or None), downloaded into files_dir before the deadline (a
+    time.monotonic() value). A file already there (another node or process downloaded the same
+    job) is reused, unless `again`: then it is downloaded anew and replaced when complete."""
     access = store.access(job.gateway, "model" if job.gateway == "seacloud" else "main")
     stem = f"{job.gateway}_{_safe(job.task_id)}"
     paths = []
     for index, url in enumerate(job.result_urls):
         dest = files_dir / f"{stem}_{index}{_suffix(url, kind)}"
-        http.download(url, dest, access=access, max_bytes=download_limit(kind),
-                      accept=ACCEPT[kind])
+        if again or not dest.is_file():
+            download.download(url, dest, access=access, max_bytes=download_limit(kind),
+                              accept=ACCEPT[kind], deadline=deadline,
+                              limit_hint=limit_hint(kind))
         paths.append(str(dest))
     cover = None
     if job.cover_url:
         dest = files_dir / f"{stem}_cover{_suffix(job.cover_url, 'image')}"
         try:
-            cover = str(http.download(job.cover_url, dest, access=access,
-                                      max_bytes=download_limit("image"), accept=("image/",)))
+            if again or not dest.is_file():
+                download.download(job.cover_url, dest, access=access,
+                                  max_bytes=download_limit("image"), accept=("image/",),
+                                  deadline=deadline, limit_hint=limit_hint("image"))
+            cover = str(dest)
         except GatewayError as error:  # the video is what was paid for; a cover is a bonus
             log.warning("cover of %s not downloaded: %s", job.task_id, error)
     return paths, cover
+
+
+def refetch(job: Job, kind: str, store: KeyStore, files_dir: Path, journal: Journal,
+            check_cancelled: http.CancelCheck | None = None) -> Job:
+    """Download a finished job's files again because a kept one turned out damaged. Each new
+    file replaces the kept one only once complete: if the link has expired meanwhile, the kept
+    file stays where the error says."""
+    if not job.result_urls:
+        raise GatewayError(GATEWAYS[job.gateway].title,
+                           f"task {job.task_id} has no result link to download again")
+    (result,) = http.parallel([lambda: fetch_files(job, kind, store, files_dir, again=True)],
+                              check_cancelled)
+    if isinstance(result, BaseException):
+        raise result
+    job.files, job.cover_file = result
+    journal.save(job)
+    return job
+
+
+def download_limit(kind: str) -> int:
+    """The largest result file of this kind, in bytes: MODEL_GATEWAY_MAX_IMAGE_MB or
+    MODEL_GATEWAY_MAX_VIDEO_MB, else the deprecated MODEL_GATEWAY_MAX_DOWNLOAD_MB (for both
+    kinds), else DOWNLOAD_LIMITS. A value that is not a number is an error, not ignored."""
+    name, text = _limit_setting(kind)
+    if name is None:
+        return DOWNLOAD_LIMITS[kind]
+    try:
+        megabytes = float(text)
+    except ValueError:
+        megabytes = -1.0
+    if not 0 <= megabytes < float("inf"):
+        raise ValueError(f"{name} must be a number of megabytes, 0 or more (e.g. "
+                         f"{DOWNLOAD_LIMITS[kind] // MB}); it is {text!r}.")
+    if name == LEGACY_LIMIT_VAR:
+        _warn_legacy_once()
+    return int(megabytes * MB)
+
+
+def limit_hint(kind: str) -> str:
+    name, _ = _limit_setting(kind)
+    hint = f"Set {LIMIT_VARS[kind]} higher (in MB) if this is expected."
+    if name == LEGACY_LIMIT_VAR:
+        hint += f" It replaces {LEGACY_LIMIT_VAR}, which is set and applies to images and video."
+    return hint
+
+
+def _limit_setting(kind: str) -> tuple[str | None, str]:
+    """(the variable that sets this kind's limit, its value), or (None, "") for the default."""
+    for name in (LIMIT_VARS[kind], LEGACY_LIMIT_VAR):
+        text = os.environ.get(name, "").strip()
+        if text:
+            return name, text
+    return None, ""
+
+
+_legacy_warned = False
+
+
+def _warn_legacy_once() -> None:
+    global _legacy_warned
+    if not _legacy_warned:
+        _legacy_warned = True
+        log.warning("%s is deprecated: set %s and %s instead", LEGACY_LIMIT_VAR,
+                    LIMIT_VARS["image"], LIMIT_VARS["video"])
 
 
 def _suffix(url: str, kind: str) -> str:
