@@ -67,7 +67,10 @@ _sessions_lock = threading.Lock()
 
 
 def session_for(access: Access, idempotent: bool) -> requests.Session:
-    loopback = urlsplit(access.base_url).hostname in ("127.0.0.1", "localhost", "::1")
+    try:
+        loopback = urlsplit(access.base_url).hostname in ("127.0.0.1", "localhost", "::1")
+    except ValueError:  # not a URL: the request itself will say so
+        loopback = False
     key = (idempotent, access.gateway.balance_429, loopback)
     with _sessions_lock:
         session = _sessions.get(key)
