@@ -88,8 +88,9 @@ def session_for(access: Access, idempotent: bool) -> requests.Session:
 
 def timeout_scale() -> float:
     """MODEL_GATEWAY_TIMEOUT_SCALE (a float, default 1) multiplies every read timeout send()
-    uses, so tests can make a "late" or "stalled" emulator outlast the client within a second.
-    The connect timeout is not scaled."""
+    uses, so tests can make a "late" or "stalled" emulator outlast the client within a second
+    (like MODEL_GATEWAY_POLL_SCALE for poll intervals). A value that is not a positive number
+    counts as 1. The connect timeout is not scaled."""
     try:
         scale = float(os.environ.get("MODEL_GATEWAY_TIMEOUT_SCALE", "") or 1.0)
     except ValueError:
@@ -205,7 +206,8 @@ def read_json(access: Access, response: requests.Response, request_id: str | Non
         hint = f"{_maybe_charged(access)} {hint}"
     raise GatewayError(access.gateway.title,
                        f"answered something that is not JSON: {response.text[:200]!r}",
-                       status=response.status_code, request_id=sent.request_id, hint=hint,
+                       status=response.status_code, request_id=request_id or sent.request_id,
+                       hint=hint,
                        raw=response.text, maybe_accepted=unsure)
 
 
