@@ -85,6 +85,7 @@ def _json(event: Event):
 class Dialect:
     name: str
     temperature_max = 2.0
+    end_marker: str  # the event that ends a complete stream (read_event sets progress.done)
 
     def body(self, request: ChatRequest) -> dict:
         raise NotImplementedError
@@ -100,6 +101,7 @@ class Dialect:
 
 class ChatCompletions(Dialect):
     name = "chat_completions"
+    end_marker = "data: [DONE]"
 
     def body(self, request):
         messages = [{"role": "system", "content": request.system}] if request.system else []
@@ -134,8 +136,15 @@ class ChatCompletions(Dialect):
             progress.done = True
             return ""
         chunk = _json(event)
+        if chunk is None and "\n" in event.data:
+            # Without blank lines between them SSE joins "data:" lines into one event (the
+            # OpenComputing page shows its stream so): read each line as its own chunk.
+            return "".join(self.read_event(Event(event.event, line), progress)
+                           for line in event.data.split("\n") if line.strip())
         if not isinstance(chunk, dict):
             return ""
+        if chunk.get("finish") == "1":
+            progress.done = True  # OpenComputing's last chunk (usage), before [DONE]
         if "choices" not in chunk and "content" not in chunk:
             code, message = read_error(chunk)
             if message:
@@ -158,6 +167,7 @@ class ChatCompletions(Dialect):
 class AnthropicMessages(Dialect):
     name = "anthropic_messages"
     temperature_max = 1.0
+    end_marker = "message_stop"
 
     def body(self, request):
         messages = []
@@ -213,6 +223,7 @@ class AnthropicMessages(Dialect):
 
 class Responses(Dialect):
     name = "responses"
+    end_marker = "response.completed"
 
     def body(self, request):
         items = []
