@@ -58,7 +58,10 @@ def base_url_problem(url: str) -> str | None:
     if len(url) > MAX_SETTING_LENGTH or any(ch.isspace() or not ch.isprintable()
                                             or not ch.isascii() or ch == "\\" for ch in url):
         return "must be one line of ASCII without spaces"
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # e.g. an unclosed [ of an IPv6 address
+        return "is not a usable URL"
     if parts.scheme not in DEFAULT_PORTS or not url.startswith(("http://", "https://")):
         return "must start with http:// or https://"
     try:

@@ -45,6 +45,12 @@ class GatewayError(RuntimeError):
         self.raw = redact(raw)[:2000] if raw else None
         super().__init__(self._text())
 
+    def rehint(self, hint: str) -> "GatewayError":
+        """This error with another hint: how to recover is known only to the caller."""
+        self.hint = redact(hint)
+        self.args = (self._text(),)
+        return self
+
     def _text(self) -> str:
         head = f"{self.gateway}"
         if self.status is not None:

@@ -66,7 +66,7 @@ def submit_once(journal: Journal, fp: str, send: Send, *, gateway_title: str, le
             job = send(fp)
         except GatewayError as error:
             if error.maybe_accepted:
-                error = _unknown(error, unknown_hint or UNKNOWN_HINT)
+                error = error.rehint(unknown_hint or UNKNOWN_HINT)
                 journal.mark_unknown(fp, owner, error.message, error.hint)
             else:
                 journal.release(fp, owner)
@@ -116,13 +116,6 @@ def start(journal: Journal, create: Create, count: int = 1, *,
 UNKNOWN_HINT = ("It may have been accepted and charged. Look for it in the gateway's dashboard "
                 "(and fetch a task with Gateway Task From Id), or change the seed to send a new "
                 "request.")
-
-
-def _unknown(error: GatewayError, hint: str) -> GatewayError:
-    """The error as the user should read it when the request may have gone through."""
-    return GatewayError(error.gateway, f"{error.message} — the request may have been accepted",
-                        status=error.status, code=error.code, request_id=error.request_id,
-                        hint=hint, raw=error.raw, maybe_accepted=True)
 
 
 class _Outcome:

@@ -47,6 +47,7 @@ class JobBook:
         self.image_longest = 96  # result images' longer side (small, for fast tests)
         self._outcomes: list[str] = []
         self._lock = threading.Lock()
+        self._publishing = threading.Lock()
 
     def next_outcomes(self, *outcomes: str) -> None:
         for outcome in outcomes:
@@ -72,11 +73,12 @@ class JobBook:
         """Make (once) and publish the job's result images; returns their URLs."""
         from .media import make_png
 
-        if not job.files:
-            for index in range(count):
-                color = (0, 0, 0) if job.outcome == "black" else _color(job, index)
-                job.files.append(self.add_file(f"{job.id}_{index}.png", make_png(*size, color),
-                                               "image/png"))
+        with self._publishing:  # two polls of one job at once publish its files once
+            if not job.files:
+                for index in range(count):
+                    color = (0, 0, 0) if job.outcome == "black" else _color(job, index)
+                    job.files.append(self.add_file(f"{job.id}_{index}.png",
+                                                   make_png(*size, color), "image/png"))
         return [origin + path for path in job.files]
 
     def serve(self, name: str, job_outcomes: dict[str, str]):
