@@ -54,7 +54,7 @@ class _Chaos:
     rng: random.Random
     kinds: tuple[str, ...]
     gateways: tuple[str, ...] | None
-    delay: float
+    delays: dict[str, float]
 
 
 @dataclass
@@ -69,10 +69,15 @@ class FaultPlan:
             self.scripted.append(_Scripted(gateway, path_contains, fault, times))
 
     def mix(self, rate: float, seed: int, kinds=CHAOS_KINDS, gateways=None,
-            delay: float = 0.3) -> None:
+            delays: dict[str, float] | None = None) -> None:
+        """Faults on about `rate` of the requests (to `gateways`, default all, "cdn" included),
+        drawn from `kinds`; `delays` gives the seconds of slow/late/stall/trickle (a "late"
+        answer should outlast the client's timeout, a "slow" one not)."""
         with self._lock:
             self.chaos = _Chaos(rate, random.Random(seed), tuple(kinds),
-                                tuple(gateways) if gateways else None, delay)
+                                tuple(gateways) if gateways else None,
+                                {"slow": 0.2, "late": 2.0, "stall": 2.0, "trickle": 0.01,
+                                 **(delays or {})})
 
     def clear(self) -> None:
         with self._lock:
@@ -93,4 +98,5 @@ class FaultPlan:
                 return None
             if chaos.rng.random() >= chaos.rate:
                 return None
-            return Fault(chaos.rng.choice(chaos.kinds), chaos.delay)
+            kind = chaos.rng.choice(chaos.kinds)
+            return Fault(kind, chaos.delays.get(kind, 1.0))
