@@ -137,7 +137,7 @@ def run_chaos(pack, emulator, *, requests: int, rate: float, seed: int,
     """Run every operation `requests` times under the fault mix; the emulator must be set up
     as the pack's gateway (environment) already."""
     GatewayError = _module(pack, "providers.errors").GatewayError
-    nodes = pack.NODE_CLASS_MAPPINGS
+    nodes = pack_loader.SyncNodes(pack.NODE_CLASS_MAPPINGS)
     results = {}
     for number, op in enumerate(operations(pack)):
         if names and op.name not in names:

@@ -22,11 +22,54 @@ def _module(name: str):
         return None
 
 
+_cancelled_prompts: list[str] = []  # the latest few prompts the user cancelled
+
+
 def check_interrupted() -> None:
-    """Raise ComfyUI's InterruptProcessingException if the user pressed Cancel."""
+    """Raise ComfyUI's InterruptProcessingException if the user pressed Cancel.
+
+    ComfyUI's flag is taken by the first node that looks at it, but several of this pack's
+    nodes wait side by side (coroutines): the one that takes it remembers the prompt, so that
+    every other node of that prompt stops too."""
     mm = _module("comfy.model_management")
-    if mm is not None:
+    if mm is None:
+        return
+    prompt = _current_prompt_id()
+    try:
         mm.throw_exception_if_processing_interrupted()
+    except mm.InterruptProcessingException:
+        if prompt is not None:
+            _cancelled_prompts[:] = (_cancelled_prompts + [prompt])[-8:]
+        raise
+    if prompt is not None and prompt in _cancelled_prompts:
+        raise mm.InterruptProcessingException()
+
+
+def _current_prompt_id() -> str | None:
+    """The prompt the running node belongs to (ComfyUI 0.3.45 and later)."""
+    utils = _module("comfy_execution.utils")
+    context = utils.get_executing_context() if hasattr(utils, "get_executing_context") else None
+    return getattr(context, "prompt_id", None)
+
+
+MIN_COMFYUI = (0, 3, 45)  # runs a coroutine node side by side with the other ready nodes
+
+
+def comfyui_too_old() -> str | None:
+    """A one-line warning when this ComfyUI cannot run the pack's coroutine nodes."""
+    module = _module("comfyui_version")
+    version = getattr(module, "__version__", None)
+    if not isinstance(version, str):
+        return None  # not in ComfyUI, or a build without a version: nothing to say
+    try:
+        parts = tuple(int(p) for p in version.split(".")[:3])
+    except ValueError:
+        return None
+    if parts >= MIN_COMFYUI:
+        return None
+    need = ".".join(map(str, MIN_COMFYUI))
+    return (f"Model Gateway Nodes needs ComfyUI {need} or newer (this is {version}): its nodes "
+            f"wait on the network as coroutines, which older ComfyUI cannot run. Update ComfyUI.")
 
 
 def show_text(node_id: str | None, text: str) -> None:
@@ -103,6 +146,10 @@ class Progress:
         if self.bar is not None:
             self.bar.update_absolute(int(max(0.0, min(1.0, fraction)) * self.total), self.total)
         show_text(self.node_id, text)
+
+    def clear(self) -> None:
+        """No stale "in queue" line on a node whose wait was cancelled or failed."""
+        show_text(self.node_id, "")
 
 
 def preview_entries(paths: list[str]) -> list[dict]:

@@ -43,7 +43,7 @@ class SeaCloudSubmit(TaskNode):
                             "image_urls for a list, image_url for one image)."}),
         }, "hidden": {"unique_id": "UNIQUE_ID"}}
 
-    def submit(self, model_id, prompt, params_json, seed, count, custom_model_id="", images=None,
+    async def submit(self, model_id, prompt, params_json, seed, count, custom_model_id="", images=None,
                image_field="", unique_id=None):
         from ..providers import seacloud, validation
         from . import media
@@ -82,7 +82,7 @@ class SeaCloudSubmit(TaskNode):
             seed=seed, seed_field=seed_field,
             identity={"params": params, "prompt": prompt, "images": [e.sha256 for e in encoded],
                       "image_field": field})
-        return (start_task(create, count, unique_id),)
+        return (await start_task(create, count, unique_id),)
 
 
 class GPTunnelSeedream3Submit(TaskNode):
@@ -108,7 +108,7 @@ class GPTunnelSeedream3Submit(TaskNode):
                           "A public URL of a reference image to change (one)."}),
         }, "hidden": {"unique_id": "UNIQUE_ID"}}
 
-    def submit(self, prompt, ar, seed, count, image=None, image_url="", unique_id=None):
+    async def submit(self, prompt, ar, seed, count, image=None, image_url="", unique_id=None):
         from ..providers import gptunnel, validation
         from . import media
 
@@ -139,7 +139,7 @@ class GPTunnelSeedream3Submit(TaskNode):
             comfy.key_store(), body=body,
             identity={"model": "seedream-3", "prompt": prompt, "ar": None if reference else ar,
                       "image": identity_image, "seed": seed})
-        return (start_task(create, count, unique_id),)
+        return (await start_task(create, count, unique_id),)
 
 
 class GPTunnelSeedream4:
@@ -171,8 +171,8 @@ class GPTunnelSeedream4:
                                             f"images (a batch), sent as data URLs."}),
         }, "hidden": {"unique_id": "UNIQUE_ID"}}
 
-    def generate(self, prompt, size, aspect_ratio, seed, count, images=None, unique_id=None):
-        from ..providers import gptunnel, progress, validation
+    async def generate(self, prompt, size, aspect_ratio, seed, count, images=None, unique_id=None):
+        from ..providers import gptunnel, progress, validation, waiting
         from ..providers.errors import GatewayError
         from . import media
 
@@ -201,13 +201,13 @@ class GPTunnelSeedream4:
         comfy.Progress(unique_id)(f"GPTunnel seedream-4: generating {count} image(s)", 0.1)
         # Each call runs to its end in a worker that journals its result: pressing Cancel stops
         # the wait here at once, while a result still arriving is kept for the next run.
-        jobs = start_jobs(create, count, unique_id)
+        jobs = await start_jobs(create, count, unique_id)
         paths = [p for job in jobs for p in job.files]
         gone = [p for p in paths if not Path(p).is_file()]
         if gone:  # reused from the journal, but deleted since
             raise GatewayError("GPTunnel", f"a journalled result file was deleted: {gone[0]}",
                                hint="Change the seed to generate it again.")
-        result = media.load_images(paths, node=node)
+        result = await waiting.in_thread(lambda: media.load_images(paths, node=node))
         comfy.Progress(unique_id)(progress.summarize(jobs, 0)[0], 1.0)
         usage = usage_json(jobs)
         return {"ui": {"images": comfy.preview_entries(paths), "usage": [usage]},

@@ -77,7 +77,7 @@ class _ChatNode:
     def protocol(self, **extra) -> str:
         return "chat_completions"
 
-    def chat(self, model, prompt, system_prompt, temperature, top_p, max_tokens, seed, stream,
+    async def chat(self, model, prompt, system_prompt, temperature, top_p, max_tokens, seed, stream,
              custom_model="", images=None, history=None, unique_id=None, **extra):
         from ..providers import validation
         from ..providers.chat_create import chat_create
@@ -105,7 +105,7 @@ class _ChatNode:
         route = self.route(comfy.key_store(), **extra)
         pusher = _TextPusher(unique_id)
         try:
-            job = start_jobs(chat_create(route, request, on_text=pusher), 1, unique_id)[0]
+            job = (await start_jobs(chat_create(route, request, on_text=pusher), 1, unique_id))[0]
         finally:
             pusher.stop()  # an answer still streaming after Cancel goes to the journal only
         reply_text, usage = job.text, dict(job.usage)

@@ -33,7 +33,7 @@ def count_input() -> tuple:
                     "awaited together."})
 
 
-def start_jobs(create, count: int = 1, unique_id=None) -> list:
+async def start_jobs(create, count: int = 1, unique_id=None) -> list:
     """Start `count` jobs of a request through the journal (each sent at most once, ever);
     a wait for another run submitting the same request is said on the node."""
     from ..providers import lifecycle
@@ -42,13 +42,13 @@ def start_jobs(create, count: int = 1, unique_id=None) -> list:
         comfy.log.info("%s", text)
         comfy.show_text(unique_id, text)
 
-    return lifecycle.start(comfy.journal(), create, count, check_cancelled=comfy.check_interrupted,
-                           on_wait=waiting)
+    return await lifecycle.start(comfy.journal(), create, count,
+                                 check_cancelled=comfy.check_interrupted, on_wait=waiting)
 
 
-def start_task(create, count: int = 1, unique_id=None):
+async def start_task(create, count: int = 1, unique_id=None):
     from ..providers.tasks import Task
-    return Task(start_jobs(create, count, unique_id))
+    return Task(await start_jobs(create, count, unique_id))
 
 
 def usage_json(jobs) -> str:
@@ -61,8 +61,9 @@ def usage_json(jobs) -> str:
     return json.dumps(usage, ensure_ascii=False)
 
 
-def await_task(task, *, node: str, expect: str, timeout: float, unique_id):
-    """Wait for the task's jobs with progress on the node; returns the finished jobs."""
+async def await_task(task, *, node: str, expect: str, timeout: float, unique_id):
+    """Wait for the task's jobs with progress on the node, its clock ticking every second;
+    returns the finished jobs. The status line is cleared when the wait ends badly."""
     from ..providers import poller, progress
 
     if task is None or not getattr(task, "jobs", None):
@@ -77,9 +78,14 @@ def await_task(task, *, node: str, expect: str, timeout: float, unique_id):
     def report(jobs, elapsed):
         show(*progress.summarize(jobs, elapsed))
 
-    return poller.await_jobs(task.jobs, kind=expect, store=comfy.key_store(), journal=comfy.journal(),
-                             files_dir=comfy.files_directory(), timeout=timeout,
-                             check_cancelled=comfy.check_interrupted, report=report)
+    try:
+        return await poller.await_jobs(task.jobs, kind=expect, store=comfy.key_store(),
+                                       journal=comfy.journal(), files_dir=comfy.files_directory(),
+                                       timeout=timeout, check_cancelled=comfy.check_interrupted,
+                                       report=report)
+    except BaseException:
+        show.clear()
+        raise
 
 
 class GatewayAwaitImages:
@@ -105,16 +111,16 @@ class GatewayAwaitImages:
                                            "running again keeps waiting without paying again."}),
         }, "hidden": {"unique_id": "UNIQUE_ID"}}
 
-    def wait(self, task, timeout, unique_id=None):
-        from ..providers import validation
+    async def wait(self, task, timeout, unique_id=None):
+        from ..providers import validation, waiting
         from . import media
 
         validation.check_widgets(self.NODE_NAME, self.INPUT_TYPES(), locals(),
                                  low={"timeout": 1})
-        jobs = await_task(task, node=self.NODE_NAME, expect="image", timeout=timeout,
-                          unique_id=unique_id)
+        jobs = await await_task(task, node=self.NODE_NAME, expect="image", timeout=timeout,
+                                unique_id=unique_id)
         paths = [path for job in jobs for path in job.files]
-        images = media.load_job_images(jobs, node=self.NODE_NAME)
+        images = await waiting.in_thread(lambda: media.load_job_images(jobs, node=self.NODE_NAME))
         blank = [i + 1 for i in range(images.shape[0]) if float(images[i].max()) == 0.0]
         if blank:
             from ..providers.errors import GatewayError
@@ -146,8 +152,8 @@ class GatewayTaskFromId(TaskNode):
             "kind": (["image", "video"], {"default": "image", "tooltip": "What the task makes."}),
         }}
 
-    def task(self, gateway, task_id, kind):
-        from ..providers import poller, validation
+    async def task(self, gateway, task_id, kind):
+        from ..providers import poller, validation, waiting
         from ..providers.lifecycle import endpoint_identity, fingerprint
         from ..providers.tasks import Task
 
@@ -156,14 +162,19 @@ class GatewayTaskFromId(TaskNode):
         task_id = validation.check_task_id(self.NODE_NAME, task_id, gateway)
         fp = fingerprint({"from_id": gateway, "task_id": task_id,
                           "endpoint": endpoint_identity()})
-        journal = comfy.journal()
-        job = journal.get(fp)
-        if job is None:
-            operation = next(op for op, module in poller.OPERATIONS.items() if module == gateway)
-            job = poller.adapter(operation).task(comfy.key_store(), task_id, kind, fp)
-            job.by_id = True
-            journal.save(job)
-        return (Task([job]),)
+
+        def pick_up():
+            journal = comfy.journal()
+            job = journal.get(fp)
+            if job is None:
+                operation = next(op for op, module in poller.OPERATIONS.items()
+                                 if module == gateway)
+                job = poller.adapter(operation).task(comfy.key_store(), task_id, kind, fp)
+                job.by_id = True
+                journal.save(job)
+            return job
+
+        return (Task([await waiting.in_thread(pick_up)]),)
 
 
 NODES = (GatewayAwaitImages, GatewayTaskFromId)

@@ -68,7 +68,7 @@ class _OpenComputingVideo(TaskNode):
     def uploads(self, model, **media) -> list:
         return []
 
-    def submit(self, model, prompt, duration, resolution, ratio, size, negative_prompt, off_peak,
+    async def submit(self, model, prompt, duration, resolution, ratio, size, negative_prompt, off_peak,
                seed, unique_id=None, **media):
         from ..providers import opencomputing, validation
 
@@ -87,7 +87,7 @@ class _OpenComputingVideo(TaskNode):
         create = opencomputing.video_create(comfy.key_store(), operation=self.OPERATION,
                                             model=chosen, fields=fields, uploads=uploads,
                                             seed=seed)
-        return (start_task(create, 1, unique_id),)
+        return (await start_task(create, 1, unique_id),)
 
 
 def _image_uploads(images, field: str, stem: str, limits, node: str, input_name: str) -> list:
@@ -238,13 +238,14 @@ class GatewayAwaitVideo:
                                  "full size). Keeps a 1080p 15 s video at about 2.5 GB."}),
         }, "hidden": {"unique_id": "UNIQUE_ID"}}
 
-    def wait(self, task, timeout, max_frames, frame_step, max_side, unique_id=None):
-        from ..providers import validation
+    async def wait(self, task, timeout, max_frames, frame_step, max_side, unique_id=None):
+        from ..providers import validation, waiting
         from . import media
 
         node = self.NODE_NAME
         validation.check_widgets(node, self.INPUT_TYPES(), locals(), low={"timeout": 1})
-        jobs = await_task(task, node=node, expect="video", timeout=timeout, unique_id=unique_id)
+        jobs = await await_task(task, node=node, expect="video", timeout=timeout,
+                                unique_id=unique_id)
         path = jobs[0].files[0]
         show = comfy.Progress(unique_id)
 
@@ -253,9 +254,11 @@ class GatewayAwaitVideo:
             if kept % 12 == 0 or kept == planned:
                 show(f"decoding: {kept} of {planned} frames", kept / max(planned, 1))
 
-        decoded, cover = media.load_results(jobs, "video", lambda: _decode_kept(
-            jobs[0], node=node, progress=decoding, max_frames=max_frames,
-            frame_step=frame_step, max_side=max_side), node=node)
+        # Decoding takes a thread (and checks Cancel per frame), never the event loop.
+        decoded, cover = await waiting.in_thread(lambda: media.load_results(
+            jobs, "video", lambda: _decode_kept(jobs[0], node=node, progress=decoding,
+                                                max_frames=max_frames, frame_step=frame_step,
+                                                max_side=max_side), node=node))
         paths = "\n".join(p for job in jobs for p in job.files)
         usage = json.loads(usage_json(jobs))
         if decoded.warning:

@@ -9,7 +9,6 @@ from .credentials import KeyStore
 from .errors import GatewayError
 from .gateways import GATEWAYS
 from .lifecycle import Create, endpoint_identity
-from .poller import Cadence
 from .tasks import Job, State, Status
 
 SUBMIT_TIMEOUT = 60.0
@@ -83,9 +82,6 @@ def seedream4_create(store: KeyStore, *, body: dict, identity: dict,
 
 
 class Seedream3:
-    def cadence(self, kind: str) -> Cadence:
-        return Cadence(first=3.0, longest=10.0)
-
     def submit(self, store: KeyStore, *, body: dict, fingerprint: str) -> Job:
         access = store.access("gptunnel")
         reply = http.call_json(access, "POST", "/v1/media/create", json=body,

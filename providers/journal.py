@@ -17,8 +17,6 @@ import time
 import uuid
 from contextlib import closing
 from pathlib import Path
-from typing import Callable
-
 from .errors import GatewayError, redact
 from .tasks import Job, State
 
@@ -80,27 +78,17 @@ class Journal:
                        (job.fingerprint, job.state.value, redact(json.dumps(job.to_dict())),
                         time.time()))
 
-    def claim(self, fp: str, *, lease_seconds: float, gateway_title: str,
-              check_cancelled: Callable[[], None] | None = None,
-              on_wait: Callable[[str], None] | None = None) -> tuple[str | None, Job | None]:
-        """(owner token, None) when this caller must submit the request now, or (None, job)
-        when it is journalled already. Waits while another live run is submitting it (saying
-        so through on_wait); refuses where an earlier submit's outcome is unknown."""
-        owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex}"
-        told = False
-        while True:
-            claimed, job, holder = self._claim(fp, owner, lease_seconds, gateway_title)
-            if claimed:
-                return owner, None
-            if job is not None:
-                return None, job
-            if on_wait and not told:
-                on_wait(f"another run ({_who(holder)}) is submitting this same request; "
-                        f"waiting for the gateway's answer to it")
-                told = True
-            if check_cancelled:
-                check_cancelled()
-            time.sleep(0.2)
+    @staticmethod
+    def new_owner() -> str:
+        """A claim's owner: host and process (so a dead one can be told), and a unique part."""
+        return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex}"
+
+    def claim_step(self, fp: str, owner: str, lease_seconds: float, gateway_title: str
+                   ) -> tuple[bool, Job | None, str | None]:
+        """One attempt: (True, None, None) when `owner` now holds the fingerprint and must send
+        the request; (False, job, None) when it is journalled already; (False, None, holder)
+        while another live run is submitting it. Raises where an earlier outcome is unknown."""
+        return self._claim(fp, owner, lease_seconds, gateway_title)
 
     def finish(self, fp: str, owner: str, job: Job) -> None:
         """The gateway accepted the claimed request: journal its job."""
@@ -136,7 +124,7 @@ class Journal:
                         # The run that claimed it died (kill -9, crash, power) mid-submit: its
                         # request may have reached the gateway. Say so now, not at lease end.
                         job_json = json.dumps({"note": f"the run that was submitting it "
-                                                       f"({_who(holder)}) stopped before the "
+                                                       f"({who(holder)}) stopped before the "
                                                        f"gateway answered"})
                         db.execute("UPDATE jobs SET state = ?, owner = NULL, lease_until = NULL,"
                                    " job = ?, updated_at = ? WHERE fingerprint = ?",
@@ -175,7 +163,8 @@ def _alive(holder: str | None) -> bool:
     return True
 
 
-def _who(holder: str | None) -> str:
+def who(holder: str | None) -> str:
+    """The run that holds a claim, as the user should read it."""
     host, _, rest = (holder or "").partition(":")
     pid = rest.partition(":")[0]
     return f"process {pid} on {host}" if pid else "an earlier run"

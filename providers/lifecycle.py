@@ -10,20 +10,21 @@ gateway may have accepted the request without us knowing what it made is journal
 """
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
-import threading
 from dataclasses import dataclass
 from typing import Callable
 
+from . import waiting
 from .errors import GatewayError
-from .http import CANCEL_POLL, CancelCheck, parallel
-from .journal import Journal, fingerprint
+from .journal import Journal, fingerprint, who
 from .tasks import Job
 
 log = logging.getLogger("model_gateway.lifecycle")
 
 Send = Callable[[str], Job]  # fingerprint -> the journalled job (does the HTTP)
+CancelCheck = waiting.CancelCheck
 
 
 def endpoint_identity() -> str:
@@ -51,62 +52,85 @@ class Create:
         return fingerprint({**self.identity, "index": index})
 
 
-def submit_once(journal: Journal, fp: str, send: Send, *, gateway_title: str, lease: float,
-                check_cancelled: CancelCheck | None = None,
-                on_wait: Callable[[str], None] | None = None, unknown_hint: str = "") -> Job:
+async def submit_once(journal: Journal, fp: str, send: Send, *, gateway_title: str,
+                      lease: float, check_cancelled: CancelCheck | None = None,
+                      on_wait: Callable[[str], None] | None = None,
+                      unknown_hint: str = "") -> Job:
     """The journalled job for this fingerprint, sending the request only if there is none."""
-    owner, job = journal.claim(fp, lease_seconds=lease, gateway_title=gateway_title,
-                               check_cancelled=check_cancelled, on_wait=on_wait)
+    owner, job = await _claim(journal, fp, lease, gateway_title, check_cancelled, on_wait)
     if job is not None:
         return job
-    outcome = _Outcome()
+    # The send and its journalling run to their end in a thread of their own: Cancel stops
+    # only this wait, and the answer, when it comes, is journalled for the next run.
+    return await waiting.in_thread_until_done(
+        lambda: _send(journal, fp, owner, send, gateway_title, unknown_hint or UNKNOWN_HINT),
+        check_cancelled)
 
-    def work():
-        try:
-            job = send(fp)
-        except GatewayError as error:
-            if error.maybe_accepted:
-                error = error.rehint(unknown_hint or UNKNOWN_HINT)
-                journal.mark_unknown(fp, owner, error.message, error.hint)
-            else:
-                journal.release(fp, owner)
-            outcome.set(error=error)
-        except BaseException as exc:  # a bug reading the answer: the request did go out
-            log.exception("submit of %s failed unexpectedly", fp[:12])
-            error = GatewayError(gateway_title, f"the pack could not read the gateway's answer "
-                                                f"({type(exc).__name__}) — the request may have "
-                                                f"been accepted", maybe_accepted=True,
-                                 hint=unknown_hint or UNKNOWN_HINT)
+
+async def _claim(journal, fp, lease, gateway_title, check_cancelled, on_wait):
+    """journal.claim_step until this caller owns the fingerprint or a job is journalled;
+    waiting (without a thread) while another live run is submitting it."""
+    owner = journal.new_owner()
+    told = False
+    while True:
+        claimed, job, holder = await waiting.in_thread_until_done(
+            lambda: journal.claim_step(fp, owner, lease, gateway_title), check_cancelled)
+        if claimed:
+            return owner, None
+        if job is not None:
+            return None, job
+        if on_wait and not told:
+            on_wait(f"another run ({who(holder)}) is submitting this same request; "
+                    f"waiting for the gateway's answer to it")
+            told = True
+        await waiting.sleep(CLAIM_RETRY, check_cancelled)
+
+
+def _send(journal: Journal, fp: str, owner: str, send: Send, gateway_title: str,
+          unknown_hint: str) -> Job:
+    try:
+        job = send(fp)
+    except GatewayError as error:
+        if error.maybe_accepted:
+            error.rehint(unknown_hint)
             journal.mark_unknown(fp, owner, error.message, error.hint)
-            outcome.set(error=error)
         else:
-            journal.finish(fp, owner, job)
-            outcome.set(job=job)
-
-    threading.Thread(target=work, daemon=True, name="model-gateway-submit").start()
-    return outcome.wait(check_cancelled)
+            journal.release(fp, owner)
+        raise
+    except BaseException as exc:  # a bug reading the answer: the request did go out
+        log.exception("submit of %s failed unexpectedly", fp[:12])
+        error = GatewayError(gateway_title, f"the pack could not read the gateway's answer "
+                                            f"({type(exc).__name__}) — the request may have "
+                                            f"been accepted", maybe_accepted=True,
+                             hint=unknown_hint)
+        journal.mark_unknown(fp, owner, error.message, error.hint)
+        raise error from None
+    journal.finish(fp, owner, job)
+    return job
 
 
 SUBMITS_AT_ONCE = 4
+CLAIM_RETRY = 0.2
 
 
-def start(journal: Journal, create: Create, count: int = 1, *,
-          check_cancelled: CancelCheck | None = None,
-          on_wait: Callable[[str], None] | None = None) -> list[Job]:
+async def start(journal: Journal, create: Create, count: int = 1, *,
+                check_cancelled: CancelCheck | None = None,
+                on_wait: Callable[[str], None] | None = None) -> list[Job]:
     """Jobs 0..count-1 of one request, each journalled before and after it is sent, at most
     SUBMITS_AT_ONCE sent at a time. The first error is raised once all have ended; the jobs
     that were accepted are journalled all the same, and the next run reuses them."""
-    def one(index: int, cancel: CancelCheck | None) -> Job:
-        return submit_once(journal, create.fingerprint(index),
-                           lambda fp: create.send(index, fp), gateway_title=create.gateway_title,
-                           lease=create.lease, check_cancelled=cancel, on_wait=on_wait,
-                           unknown_hint=create.unknown_hint)
+    gate = asyncio.Semaphore(SUBMITS_AT_ONCE)
 
-    if count == 1:
-        return [one(0, check_cancelled)]
-    # Worker threads must not consume ComfyUI's interrupt flag: only the waiting caller checks.
-    results = parallel([lambda index=index: one(index, None) for index in range(count)],
-                       check_cancelled, workers=SUBMITS_AT_ONCE)
+    async def one(index: int) -> Job:
+        async with gate:
+            return await submit_once(journal, create.fingerprint(index),
+                                     lambda fp: create.send(index, fp),
+                                     gateway_title=create.gateway_title, lease=create.lease,
+                                     check_cancelled=check_cancelled, on_wait=on_wait,
+                                     unknown_hint=create.unknown_hint)
+
+    results = await asyncio.gather(*(one(index) for index in range(count)),
+                                   return_exceptions=True)
     errors = [result for result in results if isinstance(result, BaseException)]
     if errors:
         raise errors[0]
@@ -116,24 +140,3 @@ def start(journal: Journal, create: Create, count: int = 1, *,
 UNKNOWN_HINT = ("It may have been accepted and charged. Look for it in the gateway's dashboard "
                 "(and fetch a task with Gateway Task From Id), or change the seed to send a new "
                 "request.")
-
-
-class _Outcome:
-    """What the worker learnt, handed to the waiting caller."""
-
-    def __init__(self):
-        self._ready = threading.Event()
-        self._job: Job | None = None
-        self._error: BaseException | None = None
-
-    def set(self, job: Job | None = None, error: BaseException | None = None) -> None:
-        self._job, self._error = job, error
-        self._ready.set()
-
-    def wait(self, check_cancelled: CancelCheck | None) -> Job:
-        while not self._ready.wait(CANCEL_POLL):
-            if check_cancelled:
-                check_cancelled()  # raises on Cancel; the worker goes on and journals
-        if self._error is not None:
-            raise self._error
-        return self._job

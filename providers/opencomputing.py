@@ -12,7 +12,6 @@ from .dialects import DIALECTS
 from .errors import GatewayError
 from .gateways import GATEWAYS
 from .lifecycle import Create, endpoint_identity
-from .poller import Cadence
 from .tasks import Job, State, Status
 
 CHAT_PATH = "/llmage/v1/chat/completions"
@@ -119,10 +118,6 @@ def video_create(store: KeyStore, *, operation: str, model: VideoModel, fields: 
 
 
 class VideoTasks:
-    def cadence(self, kind: str) -> Cadence:
-        # The backend refreshes a task's upstream state only about every 30 s.
-        return Cadence(first=10.0, longest=30.0)
-
     def submit(self, store: KeyStore, *, fields: dict, uploads: list[Upload], fingerprint: str,
                label: str, estimate: float) -> Job:
         access = store.access("opencomputing")

@@ -1,17 +1,18 @@
-"""The one polling loop for every async gateway: polls jobs concurrently at an adaptive pace,
-journals every change, reports progress, downloads results at once, and on interrupt cancels
-on the gateway where it can (otherwise the job stays journalled for the next run to resume)."""
+"""The one polling loop for every async gateway: polls jobs concurrently, paced by each job's
+typical duration, journals every change, reports progress every second, downloads results at
+once, and on the user's Cancel cancels on the gateway where it can (otherwise the job stays
+journalled for the next run to resume)."""
 from __future__ import annotations
 
+import asyncio
 import importlib
 import logging
 import os
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Protocol
 
-from . import download, http
+from . import download, http, pacing, waiting
 from .credentials import KeyStore
 from .errors import GatewayError
 from .gateways import GATEWAYS
@@ -26,38 +27,13 @@ LIMIT_VARS = {"image": "MODEL_GATEWAY_MAX_IMAGE_MB", "video": "MODEL_GATEWAY_MAX
 LEGACY_LIMIT_VAR = "MODEL_GATEWAY_MAX_DOWNLOAD_MB"  # deprecated: one limit for both kinds
 FATAL_POLL_STATUSES = {401, 402, 403}
 MAX_POLL_FAILURES = 5
+MAX_SLOWDOWN = 8.0  # at most this many times sparser polls for a gateway that answers 429
+CANCEL_WAIT = 3.0
 KEPT_HINT = ("Nothing is lost: the task is kept. Run the workflow again to keep waiting (it is "
              "not submitted again), or fetch it later with Gateway Task From Id.")
 
 
-@dataclass(frozen=True)
-class Cadence:
-    """Poll fast at first, then slower, within the gateway's documented pace."""
-    first: float
-    longest: float
-    growth: float = 1.5
-
-    def next(self, interval: float) -> float:
-        return min(self.longest * poll_scale(), interval * self.growth)
-
-    @property
-    def start(self) -> float:
-        return self.first * poll_scale()
-
-
-def poll_scale() -> float:
-    """MODEL_GATEWAY_POLL_SCALE multiplies every poll interval (tests use a small one); the
-    sandbox answers locally, so it is polled 4x faster."""
-    from .credentials import sandbox_enabled
-    try:
-        scale = float(os.environ.get("MODEL_GATEWAY_POLL_SCALE", ""))
-    except ValueError:
-        scale = 0.25 if sandbox_enabled() else 1.0
-    return max(0.001, scale)
-
-
 class Adapter(Protocol):
-    def cadence(self, kind: str) -> Cadence: ...
     def poll(self, store: KeyStore, job: Job) -> Status: ...
     def cancel(self, store: KeyStore, job: Job) -> bool: ...
 
@@ -75,45 +51,64 @@ def adapter(operation: str) -> Adapter:
 Report = Callable[[list[Job], float], None]
 
 
-def await_jobs(jobs: list[Job], *, kind: str, store: KeyStore, journal: Journal,
-               files_dir: Path, timeout: float, check_cancelled: http.CancelCheck | None = None,
-               report: Report | None = None) -> list[Job]:
-    """Wait for every job to finish and its files (of this kind) to be downloaded."""
-    jobs = [journal.get(job.fingerprint) or job for job in jobs]
+async def await_jobs(jobs: list[Job], *, kind: str, store: KeyStore, journal: Journal,
+                     files_dir: Path, timeout: float,
+                     check_cancelled: waiting.CancelCheck | None = None,
+                     report: Report | None = None) -> list[Job]:
+    """Wait for every job to finish and its files (of this kind) to be downloaded, within one
+    deadline. Polls follow each job's typical duration (providers/pacing.py); the wait holds no
+    thread: only a poll or a download takes one, while it runs."""
+    jobs = await waiting.in_thread(lambda: [journal.get(job.fingerprint) or job for job in jobs])
     started = time.monotonic()
-    intervals = {id(job): adapter(job.operation).cadence(kind).start
-                 for job in jobs if not job.state.terminal}
-    due = {id(job): started for job in jobs}
-    failures = {id(job): 0 for job in jobs}
+    deadline = started + timeout
     user = _UserCancel(check_cancelled)
+    due = {id(job): started + _first_poll_in(job, kind) for job in jobs}
+    failures = {id(job): 0 for job in jobs}
+    slowdown: dict[str, float] = {}  # gateway -> factor, after it answered 429 to a poll
+
+    def tick():
+        if report:
+            report(jobs, time.monotonic() - started)
+
     try:
         while True:
             now = time.monotonic()
             polling = [job for job in jobs if not job.state.terminal and due[id(job)] <= now]
-            _poll(polling, store, journal, failures, user)
-            for job in polling:
-                cadence = adapter(job.operation).cadence(kind)
-                intervals[id(job)] = cadence.next(intervals[id(job)])
-                due[id(job)] = time.monotonic() + intervals[id(job)]
+            if polling:
+                await _poll(polling, store, journal, failures, slowdown, user, tick)
+                for job in polling:
+                    due[id(job)] = time.monotonic() + _next_poll_in(job, kind) * slowdown.get(
+                        job.gateway, 1.0)
             # One deadline bounds the whole wait, a download trickling past it included.
-            _download(jobs, kind, store, journal, files_dir, user, deadline=started + timeout)
-            if report:
-                report(jobs, time.monotonic() - started)
+            await _download(jobs, kind, store, journal, files_dir, user, deadline, tick)
+            tick()
             if all(job.state.terminal for job in jobs):
                 break
-            if time.monotonic() - started > timeout:
+            if time.monotonic() > deadline:
                 raise _timed_out(jobs, timeout)
-            _sleep_until(min(due[id(j)] for j in jobs if not j.state.terminal), user)
+            moment = min([due[id(j)] for j in jobs if not j.state.terminal] + [deadline + 0.01])
+            await waiting.sleep(moment - time.monotonic(), user, tick)
     except BaseException:
         # Only the user's own Cancel ever cancels on the gateway: after an error (a cut answer,
         # a timeout, a bug) the job goes on there and stays journalled for the next run.
         if user.pressed:
-            _cancel(jobs, store, journal)
+            await _cancel(jobs, store, journal)
         raise
     failed = [job for job in jobs if job.state in (State.FAILED, State.CANCELLED)]
     if failed:
         raise _failed(failed, len(jobs))
     return jobs
+
+
+def _first_poll_in(job: Job, kind: str) -> float:
+    """A job submitted just now cannot be done yet; one resumed (after a restart, a timeout)
+    may long be: poll it at once."""
+    age = time.time() - job.created_at
+    return 0.0 if age > pacing.FLOOR * 2 else _next_poll_in(job, kind)
+
+
+def _next_poll_in(job: Job, kind: str) -> float:
+    return pacing.next_poll_in(time.time() - job.created_at, pacing.typical(job.estimate, kind))
 
 
 class _UserCancel:
@@ -133,39 +128,53 @@ class _UserCancel:
             raise
 
 
-def _poll(jobs, store, journal, failures, check_cancelled) -> None:
-    results = http.parallel([lambda job=job: adapter(job.operation).poll(store, job)
-                             for job in jobs], check_cancelled)
-    for job, result in zip(jobs, results):
-        if isinstance(result, BaseException):
-            if not isinstance(result, GatewayError):  # a bug: say so, and keep the job
-                log.error("poll of %s failed: %r", job.task_id, result)
-                result = GatewayError(GATEWAYS[job.gateway].title,
-                                      f"the pack could not read the task's status "
-                                      f"({type(result).__name__})", hint=KEPT_HINT)
-            failures[id(job)] += 1
-            if result.status in FATAL_POLL_STATUSES or failures[id(job)] >= MAX_POLL_FAILURES:
-                raise result
-            continue
-        failures[id(job)] = 0
-        job.apply(result)
+async def _poll(jobs, store, journal, failures, slowdown, check_cancelled, tick) -> None:
+    def poll(job):
+        status = adapter(job.operation).poll(store, job)
+        job.apply(status)
         if job.state is State.SUCCEEDED and not job.result_urls:
             job.state = State.FAILED
             job.message = "the gateway reported success but sent no result"
         journal.save(job)
 
+    results = await waiting.until_done(asyncio.gather(
+        *(waiting.in_thread(lambda job=job: poll(job)) for job in jobs), return_exceptions=True),
+        check_cancelled, tick)
+    for job, result in zip(jobs, results):
+        if result is None:
+            failures[id(job)] = 0
+            slowdown[job.gateway] = max(1.0, slowdown.get(job.gateway, 1.0) / 2)
+            continue
+        if not isinstance(result, GatewayError):  # a bug: say so, and keep the job
+            log.error("poll of %s failed: %r", job.task_id, result)
+            result = GatewayError(GATEWAYS[job.gateway].title,
+                                  f"the pack could not read the task's status "
+                                  f"({type(result).__name__})", hint=KEPT_HINT)
+        if result.status == 429:
+            # The transport already waited out its Retry-After; the gateway wants fewer polls.
+            slowdown[job.gateway] = min(MAX_SLOWDOWN, slowdown.get(job.gateway, 1.0) * 2)
+            continue
+        failures[id(job)] += 1
+        if result.status in FATAL_POLL_STATUSES or failures[id(job)] >= MAX_POLL_FAILURES:
+            raise result
 
-def _download(jobs, kind, store, journal, files_dir, check_cancelled, deadline=None) -> None:
+
+async def _download(jobs, kind, store, journal, files_dir, check_cancelled, deadline=None,
+                    tick=None) -> None:
     missing = [job for job in jobs if job.state is State.SUCCEEDED and not _files_present(job)]
     if not missing:
         return
-    results = http.parallel([lambda job=job: fetch_files(job, kind, store, files_dir, deadline)
-                             for job in missing], check_cancelled)
-    for job, result in zip(missing, results):
+
+    def fetch(job):
+        job.files, job.cover_file = fetch_files(job, kind, store, files_dir, deadline)
+        journal.save(job)
+
+    results = await waiting.until_done(asyncio.gather(
+        *(waiting.in_thread(lambda job=job: fetch(job)) for job in missing),
+        return_exceptions=True), check_cancelled, tick)
+    for result in results:
         if isinstance(result, BaseException):
             raise result
-        job.files, job.cover_file = result
-        journal.save(job)
 
 
 def fetch_files(job: Job, kind: str, store: KeyStore, files_dir: Path,
@@ -277,20 +286,10 @@ def _safe(text: str) -> str:
     return "".join(c if c.isalnum() or c in "-_" else "_" for c in text)[:64]
 
 
-def _sleep_until(moment: float, check_cancelled) -> None:
-    while True:
-        if check_cancelled:
-            check_cancelled()
-        left = moment - time.monotonic()
-        if left <= 0:
-            return
-        time.sleep(min(http.CANCEL_POLL, left))
-
-
-def _cancel(jobs, store, journal) -> None:
-    for job in jobs:
-        if job.state.terminal:
-            continue
+async def _cancel(jobs, store, journal) -> None:
+    """Cancel the unfinished jobs on their gateways (where they can be), waiting at most
+    CANCEL_WAIT: the node ends at once; a cancel still under way goes on in its thread."""
+    def cancel(job):
         try:
             if adapter(job.operation).cancel(store, job):
                 job.state = State.CANCELLED
@@ -298,6 +297,11 @@ def _cancel(jobs, store, journal) -> None:
                 journal.save(job)
         except GatewayError:
             pass  # the job stays journalled as it was; the next run resumes it
+
+    waiting_jobs = [job for job in jobs if not job.state.terminal]
+    if waiting_jobs:
+        await asyncio.wait([waiting.in_thread(lambda job=job: cancel(job))
+                            for job in waiting_jobs], timeout=CANCEL_WAIT)
 
 
 def _timed_out(jobs, timeout) -> GatewayError:

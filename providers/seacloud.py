@@ -11,7 +11,6 @@ from .credentials import KeyStore
 from .dialects import DIALECTS
 from .errors import GatewayError
 from .lifecycle import Create, endpoint_identity
-from .poller import Cadence
 from .tasks import SEED_MAX, Job, State, Status
 
 log = logging.getLogger("model_gateway.seacloud")
@@ -96,10 +95,6 @@ class Queue:
     """Submit /v1/queue/{model_id}, poll status_url, fetch response_url, cancel with cancel_url.
     The URLs a submit answer names are followed only on the gateway's own origin: elsewhere the
     key would go with them, so the documented ones are derived instead."""
-
-    def cadence(self, kind: str) -> Cadence:
-        # The official client polls every 5 s; start faster, images often take ~10 s.
-        return Cadence(first=2.0, longest=5.0) if kind == "image" else Cadence(5.0, 15.0)
 
     def submit(self, store: KeyStore, *, model_id: str, params: dict, fingerprint: str,
                kind: str) -> Job:

@@ -30,6 +30,8 @@ def load_pack(name: str = PACK_NAME):
 
 
 PACK = load_pack()
+# The nodes as the tests call them: coroutine methods run to their end (see pack_loader).
+NODES = pack_loader.SyncNodes(PACK.NODE_CLASS_MAPPINGS)
 
 
 def run_in_new_process(code: str) -> str:
@@ -38,7 +40,7 @@ def run_in_new_process(code: str) -> str:
     import os
     import subprocess
     prelude = (f"import sys; sys.path.insert(0, {str(Path(__file__).parent)!r}); "
-               f"import conftest; nodes = conftest.PACK.NODE_CLASS_MAPPINGS\n")
+               f"import conftest; nodes = conftest.NODES\n")
     result = subprocess.run([sys.executable, "-c", prelude + code], capture_output=True,
                             text=True, env=dict(os.environ), timeout=120)
     assert result.returncode == 0, result.stderr

@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 import torch
 
-from conftest import PACK, submodule
+from conftest import PACK, submodule, NODES
 
-nodes = PACK.NODE_CLASS_MAPPINGS
+nodes = NODES
 names = PACK.NODE_DISPLAY_NAME_MAPPINGS
 SEED_MAX = submodule("nodes.tasks").SEED_MAX
 GatewayError = submodule("providers.errors").GatewayError

@@ -14,9 +14,9 @@ import pytest
 import torch
 from PIL import Image, ImageFile
 
-from conftest import KEYS, PACK, submodule
+from conftest import KEYS, PACK, submodule, NODES
 
-nodes = PACK.NODE_CLASS_MAPPINGS
+nodes = NODES
 GatewayError = submodule("providers.errors").GatewayError
 Reply = submodule("providers.emulator").Reply
 make_png = submodule("providers.emulator.media").make_png

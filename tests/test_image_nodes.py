@@ -11,9 +11,9 @@ import pytest
 import torch
 from PIL import Image
 
-from conftest import KEYS, PACK, run_in_new_process, submodule
+from conftest import KEYS, PACK, run_in_new_process, submodule, NODES
 
-nodes = PACK.NODE_CLASS_MAPPINGS
+nodes = NODES
 GatewayError = submodule("providers.errors").GatewayError
 Reply = submodule("providers.emulator").Reply
 

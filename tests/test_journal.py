@@ -1,6 +1,7 @@
 """The journal under concurrency: workers opening a fresh journal and claiming at once."""
 from __future__ import annotations
 
+import asyncio
 import threading
 
 from conftest import submodule
@@ -19,11 +20,11 @@ def test_many_workers_open_and_use_a_fresh_journal_at_once(emulator):
         try:
             barrier.wait()
             journal = comfy.journal()
-            job = lifecycle.submit_once(
+            job = asyncio.run(lifecycle.submit_once(
                 journal, f"fp-{index % 4}",  # four requests, each wanted by four workers
                 lambda fp: tasks.Job("gptunnel", "seedream3", f"task-{index}", fp,
                                      "seedream-3", "image"),
-                lease=30, gateway_title="GPTunnel")
+                lease=30, gateway_title="GPTunnel"))
             jobs.append(job)
         except Exception as exc:  # collected: a thread's exception would be lost
             errors.append(exc)

@@ -9,9 +9,9 @@ import pytest
 import torch
 from PIL import Image
 
-from conftest import KEYS, PACK
+from conftest import KEYS, PACK, NODES
 
-nodes = PACK.NODE_CLASS_MAPPINGS
+nodes = NODES
 
 BASE = dict(system_prompt="Answer briefly.", temperature=0.5, top_p=0.9, max_tokens=200, seed=42)
 

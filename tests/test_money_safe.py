@@ -15,12 +15,12 @@ from pathlib import Path
 import pytest
 import torch
 
-from conftest import KEYS, PACK, run_in_new_process, submodule
+from conftest import KEYS, PACK, run_in_new_process, submodule, NODES
 from test_image_nodes import await_images, seacloud_submit, seedream3_submit, seedream4
 from test_llm_nodes import run as chat
 from test_video_nodes import await_video, i2v, t2v
 
-nodes = PACK.NODE_CLASS_MAPPINGS
+nodes = NODES
 GatewayError = submodule("providers.errors").GatewayError
 Reply = submodule("providers.emulator").Reply
 
@@ -246,7 +246,7 @@ def test_history_is_part_of_a_chat_answers_identity(emulator):
 def test_a_submitter_killed_mid_create_is_reported_at_once(emulator, tmp_path):
     emulator.fault("seacloud", "/queue/nano_banana_2", "slow", delay=30)
     prelude = (f"import sys; sys.path.insert(0, {str(Path(__file__).parent)!r}); "
-               f"import conftest; nodes = conftest.PACK.NODE_CLASS_MAPPINGS\n")
+               f"import conftest; nodes = conftest.NODES\n")
     code = ('nodes["SeaCloudSubmit"]().submit(model_id="nano_banana_2", '
             'prompt="a red kite over dunes", params_json="{}", seed=5, count=1)')
     process = subprocess.Popen([sys.executable, "-c", prelude + code], env=dict(os.environ),

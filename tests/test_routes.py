@@ -12,7 +12,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from conftest import KEYS, PACK, submodule
+from conftest import KEYS, PACK, submodule, NODES
 
 routes_module = submodule("nodes.routes")
 
@@ -72,7 +72,7 @@ def test_write_key_to_the_keys_file(emulator, monkeypatch, tmp_path):
     assert json.loads(keys_file.read_text())["OPENCOMPUTING_API_KEY"] == secret
     assert stat.S_IMODE(os.stat(keys_file).st_mode) == 0o600
     # the written key is used for real calls
-    nodes = PACK.NODE_CLASS_MAPPINGS
+    nodes = NODES
     emulator.keys["opencomputing"] = secret
     nodes["OpenComputingLLM"]().chat(model="qwen3-max", prompt="hi", system_prompt="",  # noqa
                                       temperature=0.5, top_p=1.0, max_tokens=10, seed=0, stream=False)

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 import torch
 
-from conftest import KEYS, PACK, run_in_new_process, submodule
+from conftest import KEYS, PACK, run_in_new_process, submodule, NODES
 
-nodes = PACK.NODE_CLASS_MAPPINGS
+nodes = NODES
 GatewayError = submodule("providers.errors").GatewayError
 Reply = submodule("providers.emulator").Reply
 media = submodule("providers.emulator.media")

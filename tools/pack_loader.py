@@ -18,3 +18,37 @@ def load_pack(name: str):
     sys.modules[name] = module
     spec.loader.exec_module(module)
     return module
+
+
+class SyncNodes(dict):
+    """The pack's NODE_CLASS_MAPPINGS for plain (non-async) callers such as the tests and the
+    benchmarks: a node's coroutine method, called, runs to its end in an event loop of its
+    own, as ComfyUI's executor would await it. Class attributes pass through."""
+
+    def __init__(self, mappings):
+        super().__init__({name: _SyncClass(cls) for name, cls in mappings.items()})
+
+
+class _SyncClass:
+    def __init__(self, cls):
+        self._cls = cls
+
+    def __call__(self, *args, **kwargs):
+        return _SyncInstance(self._cls(*args, **kwargs))
+
+    def __getattr__(self, name):
+        return getattr(self._cls, name)
+
+
+class _SyncInstance:
+    def __init__(self, obj):
+        self._obj = obj
+
+    def __getattr__(self, name):
+        import asyncio
+        import inspect
+
+        value = getattr(self._obj, name)
+        if inspect.iscoroutinefunction(value):
+            return lambda *args, **kwargs: asyncio.run(value(*args, **kwargs))
+        return value
