@@ -46,6 +46,7 @@ class JobBook:
         self.run_seconds = 0.1
         self.image_longest = 96  # result images' longer side (small, for fast tests)
         self._outcomes: list[str] = []
+        self.durations: dict[str, tuple[float, float]] = {}  # prompt -> (queue, run) seconds
         self._lock = threading.Lock()
         self._publishing = threading.Lock()
 
@@ -58,8 +59,10 @@ class JobBook:
     def create(self, gateway: str, model: str, body: dict, job_id: str | None = None) -> EmuJob:
         with self._lock:
             outcome = self._outcomes.pop(0) if self._outcomes else "success"
+            queue, run = self.durations.get(str(body.get("prompt")),
+                                            (self.queue_seconds, self.run_seconds))
             job = EmuJob(job_id or f"req-{uuid.uuid4().hex[:16]}", gateway, model, body, outcome,
-                         self.queue_seconds, self.run_seconds)
+                         queue, run)
             self.jobs[job.id] = job
         return job
 

@@ -35,6 +35,7 @@ class Recorded:
     body: bytes
     raw_path: str = ""
     handled: bool = False  # the gateway did the work (a fault may still spoil the answer)
+    received: float = field(default_factory=time.monotonic)
     fault: str | None = None
 
     @property
