@@ -1,7 +1,7 @@
 """When to poll a job next: densely around the time its model usually takes, sparser before
 and long after — but never sparser than AGE_SHARE of the job's age, so a job that ends far
 earlier than typical is still seen within a small share of its age (a 60 s job within about
-3.5 s) and the number of polls grows only with the logarithm of a job's length. The gateways
+2.75 s) and the number of polls grows only with the logarithm of a job's length. The gateways
 document no refresh period to follow, so the job's own typical duration and age lead."""
 from __future__ import annotations
 
@@ -12,12 +12,18 @@ LONGEST = 30.0       # seconds: the sparsest polling, early in a long job or lon
 DENSE_FROM = 0.7     # of the typical duration: where dense polling starts
 OVERDUE_FROM = 1.5   # of the typical duration: where an overdue job is polled less often
 BACKOFF = 0.1        # seconds added to the interval per second overdue
-AGE_SHARE = 1 / 40   # the interval is at most FLOOR + this share of the job's age
+AGE_SHARE = 1 / 80   # the interval is at most FLOOR + this share of the job's age
+FIRST = 1.0          # seconds: the first poll of a job just submitted (none at once: it
+                     # cannot be done yet; not later: a short job is seen soon)
 TYPICAL = {"image": 20.0, "video": 120.0, "any": 30.0}  # when the catalog gives no estimate
 
 
 def typical(job_estimate: float | None, kind: str) -> float:
     return job_estimate if job_estimate and job_estimate > 0 else TYPICAL.get(kind, 30.0)
+
+
+def first_poll_in() -> float:
+    return FIRST * poll_scale()
 
 
 def next_poll_in(elapsed: float, estimate: float) -> float:

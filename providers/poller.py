@@ -104,7 +104,7 @@ def _first_poll_in(job: Job, kind: str) -> float:
     """A job submitted just now cannot be done yet; one resumed (after a restart, a timeout)
     may long be: poll it at once."""
     age = time.time() - job.created_at
-    return 0.0 if age > pacing.FLOOR * 2 else _next_poll_in(job, kind)
+    return 0.0 if age > pacing.FLOOR * 2 else pacing.first_poll_in()
 
 
 def _next_poll_in(job: Job, kind: str) -> float:

@@ -47,11 +47,13 @@ async def until_done(awaitable: Awaitable[T], check_cancelled: CancelCheck | Non
     future = asyncio.ensure_future(awaitable)
     ticks = 0
     while True:
+        # Looked at before every wait, not only after a full TICK: a loop of short waits (a
+        # poll, a brief sleep) must notice Cancel too.
+        if check_cancelled:
+            check_cancelled()
         done, _ = await asyncio.wait({future}, timeout=TICK)
         if done:
             return future.result()
-        if check_cancelled:
-            check_cancelled()
         ticks += 1
         if every and ticks % round(1 / TICK) == 0:
             every()

@@ -158,7 +158,7 @@ def test_status_line_cleared_on_error(emulator, fake_comfy):
 @pytest.mark.parametrize("typical", [2.0, 20.0, 60.0, 180.0])
 def test_pacing_is_dense_near_the_expected_finish_and_bounded(monkeypatch, typical):
     monkeypatch.setenv("MODEL_GATEWAY_POLL_SCALE", "1")
-    moments, now = [], pacing.next_poll_in(0.0, typical)
+    moments, now = [], pacing.first_poll_in()
     while now < 1.5 * typical:
         moments.append(now)
         now += pacing.next_poll_in(now, typical)
