@@ -23,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -43,10 +44,15 @@ def video_branch(first_id: int, seed: int) -> dict:
 
 
 def llm_branch(first_id: int, seed: int) -> dict:
-    return {str(first_id): {"class_type": "SeaCloudLLM", "inputs": {
-        "protocol": "chat_completions", "model": "gpt-4.1",
-        "prompt": f"describe a harbour at dawn, take {seed}", "system_prompt": "",
-        "temperature": 0.7, "top_p": 1.0, "max_tokens": 200, "seed": seed, "stream": True}}}
+    chat, show = str(first_id), str(first_id + 1)
+    return {
+        chat: {"class_type": "SeaCloudLLM", "inputs": {
+            "protocol": "chat_completions", "model": "gpt-4.1",
+            "prompt": f"describe a harbour at dawn, take {seed}", "system_prompt": "",
+            "temperature": 0.7, "top_p": 1.0, "max_tokens": 200, "seed": seed,
+            "stream": True}},
+        show: {"class_type": "PreviewAny", "inputs": {"source": [chat, 0]}},  # an output
+    }
 
 
 def prompt(branch, count: int) -> dict:
@@ -62,6 +68,7 @@ class ComfyUI:
         self.port = _free_port()
         self.base = Path(tempfile.mkdtemp(prefix="mg-branches-"))
         (self.base / "custom_nodes").mkdir()
+        (self.base / "user").mkdir()
         (self.base / "custom_nodes" / "model_gateway_nodes").symlink_to(ROOT)
         self.process = None
 
@@ -83,6 +90,7 @@ class ComfyUI:
                 if self.process.poll() is not None:
                     break
                 time.sleep(1)
+        self.log.close()
         raise SystemExit(f"ComfyUI did not start; see {self.base / 'comfyui.log'}")
 
     def __exit__(self, *exc):
@@ -103,8 +111,11 @@ class ComfyUI:
         started = time.monotonic()
         request = urllib.request.Request(f"http://127.0.0.1:{self.port}/prompt", data=data,
                                          headers={"Content-Type": "application/json"})
-        with urllib.request.urlopen(request, timeout=30) as r:
-            prompt_id = json.loads(r.read())["prompt_id"]
+        try:
+            with urllib.request.urlopen(request, timeout=30) as r:
+                prompt_id = json.loads(r.read())["prompt_id"]
+        except urllib.error.HTTPError as error:
+            raise SystemExit(f"ComfyUI refused the prompt: {error.read()[:800]!r}") from None
         while time.monotonic() - started < 600:
             entry = self.get(f"/history/{prompt_id}").get(prompt_id)
             if entry and entry.get("status", {}).get("completed") is not None:

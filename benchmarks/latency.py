@@ -4,7 +4,8 @@ of 2, 20 and 60 s, against the emulator with the pack's real pacing (no poll sca
 Run: python3 benchmarks/latency.py [--tasks 5] [--lengths 2 20 60]
 
 All tasks run at once, side by side in one event loop (as ComfyUI runs coroutine nodes), so
-the whole run takes about the longest task plus a few seconds. Per gateway and task length it
+the whole run takes about the longest task plus a few seconds (after a warm-up of one short
+task per gateway, so that first-use imports are not counted). Per gateway and task length it
 prints the median and worst lateness (from the moment the emulator's job was done to the
 moment the await node returned its images or frames, download and decode included) and the
 median and worst number of status polls per task. The default typical durations of the
@@ -75,14 +76,25 @@ async def one(emulator, flow, prompt, seed, length):
     submit, wait, gateway, path = flow
     emulator.jobs.durations[prompt] = (length * 0.3, length * 0.7)
     task = await submit(prompt, seed)
+    submitted = time.monotonic()
     await wait(task)
     returned = time.monotonic()
     job = next(j for j in emulator.jobs.jobs.values() if j.body.get("prompt") == prompt)
     done = job.created + job.queue_seconds + job.run_seconds
+    if os.environ.get("LATENCY_DEBUG"):
+        seen = [r.received - job.created for r in emulator.calls(gateway, path)
+                if job.id in r.path or job.id in r.body.decode("utf-8", "replace")
+                or job.id in str(r.query)]
+        print(f"{prompt}: submit returned {submitted - job.created:.2f}s after creation, "
+              f"polls at {[round(x, 2) for x in seen]}, returned {returned - job.created:.2f}")
     return returned - done, polls_of(emulator, gateway, path, job.id)
 
 
 async def run_all(emulator, nodes, tasks, lengths):
+    # Warm up first: the first download, image load and video decode of a process import
+    # Pillow, PyAV and torch's kernels (about a second), which ComfyUI has done long before.
+    await asyncio.gather(*(one(emulator, flow, f"warm-up {name}", 1, 0.2)
+                           for name, flow in flows(nodes).items()))
     plan = [(name, length, index) for name in flows(nodes) for length in lengths
             for index in range(tasks)]
     all_flows = flows(nodes)
