@@ -8,6 +8,7 @@ import sys
 import threading
 import time
 import types
+from pathlib import Path
 
 import pytest
 import torch
@@ -226,3 +227,18 @@ def test_frames_arrive_from_a_thread(emulator):
         ratio="default", size="default", negative_prompt="", off_peak=False, seed=1)))[0]
     frames = asyncio.run(nodes["GatewayAwaitVideo"]().wait(task, 60, 0, 1, 256))["result"][0]
     assert isinstance(frames, torch.Tensor) and frames.shape[0] == 24
+
+
+def test_an_older_comfyui_logs_one_line_at_load_and_no_traceback(tmp_path):
+    import os
+    import subprocess
+    (tmp_path / "comfyui_version.py").write_text('__version__ = "0.3.40"\n')
+    code = ("import logging, sys; logging.basicConfig(level=logging.INFO, stream=sys.stderr); "
+            f"sys.path.insert(0, {str(tmp_path)!r}); "
+            f"sys.path.insert(0, {str(Path(__file__).parent.parent / 'tools')!r}); "
+            "import pack_loader; pack_loader.load_pack('some_folder_name')")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            env=dict(os.environ), timeout=60)
+    assert result.returncode == 0, result.stderr
+    lines = [line for line in result.stderr.splitlines() if "0.3.45" in line]
+    assert len(lines) == 1 and "Traceback" not in result.stderr, result.stderr
