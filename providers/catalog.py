@@ -31,7 +31,9 @@ CHAT_MODELS: tuple[ChatModel, ...] = (
     ChatModel("opencomputing", "qwen3-max", vision=False),
 )
 
-SEACLOUD_PROTOCOLS = ("chat_completions", "anthropic_messages", "responses")
+# The three chat protocols (dialects.DIALECTS); SeaCloud and CloudBase speak all three.
+CHAT_PROTOCOLS = ("chat_completions", "anthropic_messages", "responses")
+SEACLOUD_PROTOCOLS = CHAT_PROTOCOLS  # the older name
 
 
 

@@ -1,17 +1,41 @@
-"""CloudBase: OpenAI-style chat under https://ENV_ID.api.tcloudbasegateway.com/v1/ai/PROVIDER/."""
+"""CloudBase: chat in the three protocols its docs list (Chat Completions, Responses API,
+Anthropic Messages), all under one base URL per provider:
+https://ENV_ID.api.tcloudbasegateway.com/v1/ai/PROVIDER (docs.cloudbase.net ai/ai-tools/protocol,
+ai/model/anthropic-sdk-access). Bearer auth for all three; the wire formats are the pack's one
+dialect table (dialects.DIALECTS)."""
 from __future__ import annotations
 
 from .chat import ChatRoute
 from .credentials import KeyStore
 from .dialects import DIALECTS
 
-def chat_route(store: KeyStore, provider: str) -> ChatRoute:
-    return ChatRoute(store.access("cloudbase"), f"/v1/ai/{provider}/chat/completions",
-                     DIALECTS["chat_completions"], extend_body=_documented_fields_only)
+# Under the documented base URL, each protocol at the path its vendor's SDK appends: the OpenAI
+# SDK adds /chat/completions and /responses, the Anthropic SDK /v1/messages (docs/GATEWAYS.md).
+PROTOCOL_PATHS = {
+    "chat_completions": "/chat/completions",
+    "anthropic_messages": "/v1/messages",
+    "responses": "/responses",
+}
+PROTOCOLS = tuple(PROTOCOL_PATHS)
+
+
+def base_path(provider: str) -> str:
+    """The docs' base URL, as a path under the environment's origin."""
+    return f"/v1/ai/{provider}"
+
+
+def chat_path(provider: str, protocol: str) -> str:
+    return base_path(provider) + PROTOCOL_PATHS[protocol]
+
+
+def chat_route(store: KeyStore, provider: str, protocol: str = "chat_completions") -> ChatRoute:
+    dialect = DIALECTS[protocol]
+    return ChatRoute(store.access("cloudbase"), chat_path(provider, protocol), dialect,
+                     headers=dict(dialect.headers), extend_body=_documented_fields_only)
 
 
 def _documented_fields_only(body, request):
-    # The page lists model, messages, stream, temperature, top_p, max_tokens; models refuse
-    # unknown parameters with AI_MODEL_PARAM_INVALID, so the seed stays home.
+    # The cURL page lists model, messages, stream, temperature, top_p, max_tokens; models refuse
+    # unknown parameters with AI_MODEL_PARAM_INVALID, so the seed stays home (in every protocol).
     body.pop("seed", None)
     return body

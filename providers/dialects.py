@@ -86,6 +86,7 @@ class Dialect:
     name: str
     temperature_max = 2.0
     end_marker: str  # the event that ends a complete stream (read_event sets progress.done)
+    headers: dict[str, str] = {}  # request headers the protocol itself wants, on any gateway
 
     def body(self, request: ChatRequest) -> dict:
         raise NotImplementedError
@@ -168,6 +169,7 @@ class AnthropicMessages(Dialect):
     name = "anthropic_messages"
     temperature_max = 1.0
     end_marker = "message_stop"
+    headers = {"anthropic-version": "2023-06-01"}  # what Anthropic's own SDK sends
 
     def body(self, request):
         messages = []

@@ -24,9 +24,8 @@ CHAT_PATHS = {
 
 
 def chat_route(store: KeyStore, protocol: str) -> ChatRoute:
-    headers = {"anthropic-version": "2023-06-01"} if protocol == "anthropic_messages" else {}
     return ChatRoute(store.access("seacloud", "llm"), CHAT_PATHS[protocol], DIALECTS[protocol],
-                     headers=headers, request_id=f"mgn-{uuid.uuid4().hex}",
+                     headers=dict(DIALECTS[protocol].headers), request_id=f"mgn-{uuid.uuid4().hex}",
                      extend_body=_ask_stream_usage if protocol == "chat_completions" else None)
 
 

@@ -124,25 +124,49 @@ def _openai_events(gateway, body, reply_id, model, text, usage):
 
 # -- Anthropic Messages --------------------------------------------------------------------
 
-def anthropic_messages(emulator, request: Recorded) -> Reply:
-    body = request.json
-    if not isinstance(body, dict) or "max_tokens" not in body or not body.get("messages"):
-        return Reply(400, json={"type": "error", "error": {
-            "type": "invalid_request_error", "message": "max_tokens: Field required"}})
-    users = [m for m in body["messages"] if m.get("role") == "user"]
-    prompt, images = _parts(users[-1]["content"])
-    if any(_bad_image(p) for p in images):
-        return Reply(400, json={"type": "error", "error": {
-            "type": "invalid_request_error", "message": "image source must be base64"}})
-    model = body.get("model", "")
-    text = compose("seacloud", model, prompt, len(images), len(users))
-    usage = {"input_tokens": _tokens(prompt), "output_tokens": _tokens(text)}
-    if body.get("stream"):
-        return Reply(events=_anthropic_events(model, text, usage),
-                     event_delay=emulator.stream_delay)
-    return Reply(json={"id": "msg_emu", "type": "message", "role": "assistant", "model": model,
-                       "content": [{"type": "text", "text": text}], "stop_reason": "end_turn",
-                       "usage": usage})
+def _refusal(gateway: str, status: int, code: str, message: str, kind: str) -> Reply:
+    """A protocol-level refusal (Anthropic, Responses) in the gateway's own error shape."""
+    if gateway == "cloudbase":
+        return Reply(status, json={"code": code, "message": message})
+    if kind == "anthropic":
+        return Reply(status, json={"type": "error", "error": {"type": "invalid_request_error",
+                                                             "message": message}})
+    return Reply(status, json={"error": {"message": message, "type": "invalid_request_error",
+                                         "code": None}})
+
+
+def _cloudbase_unknown_field(gateway: str, body: dict) -> Reply | None:
+    # CloudBase refuses parameters it does not document, whatever the protocol (the seed).
+    if gateway == "cloudbase" and "seed" in body:
+        return _refusal(gateway, 400, "AI_MODEL_PARAM_INVALID", "unknown parameter: seed",
+                        "anthropic")
+    return None
+
+
+def anthropic_messages(gateway: str = "seacloud"):
+    def handle(emulator, request: Recorded) -> Reply:
+        body = request.json
+        if not isinstance(body, dict) or "max_tokens" not in body or not body.get("messages"):
+            return _refusal(gateway, 400, "AI_MODEL_PARAM_REQUIRED", "max_tokens: Field required",
+                            "anthropic")
+        refused = _cloudbase_unknown_field(gateway, body)
+        if refused:
+            return refused
+        users = [m for m in body["messages"] if m.get("role") == "user"]
+        prompt, images = _parts(users[-1]["content"])
+        if any(_bad_image(p) for p in images):
+            return _refusal(gateway, 400, "AI_MODEL_PARAM_INVALID", "image source must be base64",
+                            "anthropic")
+        model = body.get("model", "")
+        text = compose(gateway, model, prompt, len(images), len(users))
+        usage = {"input_tokens": _tokens(prompt), "output_tokens": _tokens(text)}
+        if body.get("stream"):
+            return Reply(events=_anthropic_events(model, text, usage),
+                         event_delay=emulator.stream_delay)
+        return Reply(json={"id": "msg_emu", "type": "message", "role": "assistant",
+                           "model": model, "content": [{"type": "text", "text": text}],
+                           "stop_reason": "end_turn", "usage": usage})
+    return handle
 
 
 def _anthropic_events(model, text, usage):
@@ -163,30 +187,37 @@ def _anthropic_events(model, text, usage):
 
 # -- OpenAI Responses ----------------------------------------------------------------------
 
-def responses(emulator, request: Recorded) -> Reply:
-    body = request.json
-    if not isinstance(body, dict) or not body.get("input"):
-        return Reply(400, json={"error": {"message": "Missing required parameter: 'input'.",
-                                          "type": "invalid_request_error", "code": None}})
-    items = body["input"]
-    if isinstance(items, str):
-        items = [{"role": "user", "content": items}]
-    users = [i for i in items if i.get("role") == "user"]
-    prompt, images = _parts(users[-1]["content"])
-    if any(_bad_image(p) for p in images):
-        return Reply(400, json={"error": {"message": "Invalid image_url",
-                                          "type": "invalid_request_error", "code": None}})
-    model = body.get("model", "")
-    text = compose("seacloud", model, prompt, len(images), len(users))
-    usage = {"input_tokens": _tokens(prompt), "output_tokens": _tokens(text)}
-    usage["total_tokens"] = usage["input_tokens"] + usage["output_tokens"]
-    response = {"id": "resp_emu", "object": "response", "model": model, "status": "completed",
-                "output": [{"type": "message", "role": "assistant", "content": [
-                    {"type": "output_text", "text": text, "annotations": []}]}],
-                "usage": usage}
-    if body.get("stream"):
-        return Reply(events=_responses_events(response, text), event_delay=emulator.stream_delay)
-    return Reply(json=response)
+def responses(gateway: str = "seacloud"):
+    def handle(emulator, request: Recorded) -> Reply:
+        body = request.json
+        if not isinstance(body, dict) or not body.get("input"):
+            return _refusal(gateway, 400, "AI_MODEL_PARAM_REQUIRED",
+                            "Missing required parameter: 'input'.", "responses")
+        refused = _cloudbase_unknown_field(gateway, body)
+        if refused:
+            return refused
+        items = body["input"]
+        if isinstance(items, str):
+            items = [{"role": "user", "content": items}]
+        users = [i for i in items if i.get("role") == "user"]
+        prompt, images = _parts(users[-1]["content"])
+        if any(_bad_image(p) for p in images):
+            return _refusal(gateway, 400, "AI_MODEL_PARAM_INVALID", "Invalid image_url",
+                            "responses")
+        model = body.get("model", "")
+        text = compose(gateway, model, prompt, len(images), len(users))
+        usage = {"input_tokens": _tokens(prompt), "output_tokens": _tokens(text)}
+        usage["total_tokens"] = usage["input_tokens"] + usage["output_tokens"]
+        response = {"id": "resp_emu", "object": "response", "model": model,
+                    "status": "completed",
+                    "output": [{"type": "message", "role": "assistant", "content": [
+                        {"type": "output_text", "text": text, "annotations": []}]}],
+                    "usage": usage}
+        if body.get("stream"):
+            return Reply(events=_responses_events(response, text),
+                         event_delay=emulator.stream_delay)
+        return Reply(json=response)
+    return handle
 
 
 def _responses_events(response, text):
@@ -211,9 +242,14 @@ def models(emulator, request: Recorded) -> Reply:
 ROUTES = [
     route("seacloud", "GET", r"/llm/v1/models", models),
     route("seacloud", "POST", r"/llm/v1/chat/completions", chat_completions("seacloud")),
-    route("seacloud", "POST", r"/llm(/anthropic)?/v1/messages", anthropic_messages),
-    route("seacloud", "POST", r"/llm(/openai)?/v1/responses", responses),
-    route("cloudbase", "POST", r"/v1/ai/[^/]+/chat/completions", chat_completions("cloudbase")),
+    route("seacloud", "POST", r"/llm(/anthropic)?/v1/messages", anthropic_messages("seacloud")),
+    route("seacloud", "POST", r"/llm(/openai)?/v1/responses", responses("seacloud")),
+    # CloudBase: one base URL per provider, /v1/ai/PROVIDER, with each SDK's own path under it
+    # (the OpenAI SDK adds /chat/completions and /responses, the Anthropic SDK /v1/messages).
+    route("cloudbase", "POST", r"/v1/ai/[^/]+(/v1)?/chat/completions",
+          chat_completions("cloudbase")),
+    route("cloudbase", "POST", r"/v1/ai/[^/]+/v1/messages", anthropic_messages("cloudbase")),
+    route("cloudbase", "POST", r"/v1/ai/[^/]+(/v1)?/responses", responses("cloudbase")),
     route("opencomputing", "POST", r"/llmage/v1/chat/completions",
           chat_completions("opencomputing")),
 ]
