@@ -5,6 +5,7 @@ ai/model/anthropic-sdk-access). Bearer auth for all three; the wire formats are 
 dialect table (dialects.DIALECTS)."""
 from __future__ import annotations
 
+from . import answers
 from .chat import ChatRoute
 from .credentials import KeyStore
 from .dialects import DIALECTS
@@ -31,7 +32,29 @@ def chat_path(provider: str, protocol: str) -> str:
 def chat_route(store: KeyStore, provider: str, protocol: str = "chat_completions") -> ChatRoute:
     dialect = DIALECTS[protocol]
     return ChatRoute(store.access("cloudbase"), chat_path(provider, protocol), dialect,
-                     headers=dict(dialect.headers), extend_body=_documented_fields_only)
+                     headers=dict(dialect.headers), extend_body=_documented_fields_only,
+                     classify=classify)
+
+
+SUCCESS_CODES = (None, 0, "0", "", "OK", "SUCCESS")
+
+
+def classify(reply) -> answers.Answer:
+    """CloudBase's 2xx answers: a reply in the protocol's shape, or one of its errors, which
+    some models send with HTTP 200: {"code": "AI_MODEL_DISABLED", "message": ...} (its error
+    code pages), or an OpenAI / Anthropic style {"error": {...}} from the model behind it."""
+    if not isinstance(reply, dict):
+        return answers.error(f"answered {answers.shown(reply)}")
+    code = reply.get("code")
+    if code not in SUCCESS_CODES and not isinstance(code, bool):
+        return answers.error(answers.text(reply.get("message") or reply.get("msg"))
+                             or str(code), code, reply)
+    error = reply.get("error")
+    if isinstance(error, dict):
+        return answers.error(answers.text(error), error.get("code") or error.get("type"), reply)
+    if isinstance(error, str) and error:
+        return answers.error(error, data=reply)
+    return answers.ok(reply)
 
 
 def _documented_fields_only(body, request):

@@ -20,9 +20,16 @@ def _seacloud(access):
 
 
 def _gptunnel(access):
-    # Asking for a task that does not exist costs nothing; only a bad key is refused with 401.
-    http.call_json(access, "POST", "/v1/media/result", json={"task_id": "0" * 24},
-                   idempotent=True, read_timeout=TEST_TIMEOUT)
+    # Asking for a task that does not exist costs nothing: "record not found" (code 4) means
+    # the key was accepted; CreativeLab refuses a bad key with HTTP 401 or, per its error
+    # table, with HTTP 200 and code 2.
+    from . import gptunnel
+    answer = gptunnel.classify(http.call_json(access, "POST", "/v1/media/result",
+                                              json={"task_id": "0" * 24}, idempotent=True,
+                                              read_timeout=TEST_TIMEOUT))
+    if answer.code == "2":
+        raise GatewayError(access.gateway.title, answer.reason, code="2", status=401,
+                           hint=access.gateway.hint(401, "2", answer.reason))
     return "key accepted"
 
 

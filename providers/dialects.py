@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from typing import Callable
 
 from .errors import read_error
 from .sse import Event
@@ -37,6 +38,9 @@ class Progress:
     reply_id: str | None = None
     error: tuple[str | None, str] | None = None  # (code, message) sent inside the stream
     done: bool = False
+    # The gateway's classifier of a 2xx answer (ChatRoute.classify), for a stream chunk that
+    # carries no text: some gateways put their error there.
+    classify: Callable | None = None
 
     @property
     def full_text(self) -> str:
@@ -80,6 +84,14 @@ def _json(event: Event):
         return json.loads(event.data)
     except ValueError:
         return None
+
+
+def _chunk_error(chunk: dict, progress: Progress) -> tuple[str | None, str | None]:
+    """(code, message) of an error a gateway sent as a stream chunk, by its own classifier."""
+    if progress.classify is None:
+        return read_error(chunk)
+    answer = progress.classify(chunk)
+    return (None, None) if answer.ok else (answer.code, answer.reason)
 
 
 class Dialect:
@@ -147,7 +159,7 @@ class ChatCompletions(Dialect):
         if chunk.get("finish") == "1":
             progress.done = True  # OpenComputing's last chunk (usage), before [DONE]
         if "choices" not in chunk and "content" not in chunk:
-            code, message = read_error(chunk)
+            code, message = _chunk_error(chunk, progress)
             if message:
                 progress.error = (code, message)
                 return ""

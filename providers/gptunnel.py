@@ -61,7 +61,8 @@ def raise_error(answer: answers.Answer, *, maybe_accepted: bool = False):
     raise GatewayError(gateway.title, answer.reason, code=answer.code, status=200,
                        raw=answers.shown(answer.data, 2000), maybe_accepted=maybe_accepted,
                        hint=gateway.hint(400 if answer.code else None, answer.code,
-                                         answer.reason))
+                                         answer.reason),
+                       transient=gateway.transient(answer.code, answer.reason))
 
 
 def seedream3_create(store: KeyStore, *, body: dict, identity: dict) -> Create:

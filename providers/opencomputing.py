@@ -20,7 +20,7 @@ CHAT_PATH = "/llmage/v1/chat/completions"
 
 def chat_route(store: KeyStore) -> ChatRoute:
     return ChatRoute(store.access("opencomputing"), CHAT_PATH, DIALECTS["chat_completions"],
-                     extend_body=_page_fields)
+                     extend_body=_page_fields, classify=classify)
 
 
 def _page_fields(body, request):
@@ -101,7 +101,8 @@ def raise_error(answer: answers.Answer):
     gateway = GATEWAYS["opencomputing"]
     raise GatewayError(gateway.title, answer.reason, code=answer.code, status=200,
                        raw=answers.shown(answer.data, 2000),
-                       hint=gateway.hint(None, answer.code, answer.reason))
+                       hint=gateway.hint(None, answer.code, answer.reason),
+                       transient=gateway.transient(answer.code, answer.reason))
 
 
 def video_create(store: KeyStore, *, operation: str, model: VideoModel, fields: dict,

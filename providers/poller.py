@@ -144,7 +144,10 @@ def _poll(jobs, store, journal, failures, check_cancelled) -> None:
                                       f"the pack could not read the task's status "
                                       f"({type(result).__name__})", hint=KEPT_HINT)
             failures[id(job)] += 1
-            if result.status in FATAL_POLL_STATUSES or failures[id(job)] >= MAX_POLL_FAILURES:
+            # The gateway's vocabulary decides for a word it knows (balance, bad id: waiting
+            # cannot help; heavy load: it can); HTTP statuses for the rest.
+            if (result.status in FATAL_POLL_STATUSES or result.transient is False
+                    or failures[id(job)] >= MAX_POLL_FAILURES):
                 raise result
             continue
         failures[id(job)] = 0

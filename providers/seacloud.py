@@ -26,7 +26,8 @@ CHAT_PATHS = {
 def chat_route(store: KeyStore, protocol: str) -> ChatRoute:
     return ChatRoute(store.access("seacloud", "llm"), CHAT_PATHS[protocol], DIALECTS[protocol],
                      headers=dict(DIALECTS[protocol].headers), request_id=f"mgn-{uuid.uuid4().hex}",
-                     extend_body=_ask_stream_usage if protocol == "chat_completions" else None)
+                     extend_body=_ask_stream_usage if protocol == "chat_completions" else None,
+                     classify=classify)
 
 
 def _ask_stream_usage(body, request):
@@ -45,9 +46,9 @@ SUBMIT_LEASE = SUBMIT_TIMEOUT * 3  # the longest a send may run, retries of refu
 
 
 def classify(reply) -> answers.Answer:
-    """SeaCloud's queue answers: a job view (COMPLETED with `error` is a failure), or one of its
-    error shapes: {"error": {code, message}}, {"detail": ...}, {"status": {code, message,
-    error_code}} (credits)."""
+    """SeaCloud's answers, queue and LLM alike: a job view (COMPLETED with `error` is a failure)
+    or a chat reply, or one of its error shapes: {"error": {code, message}}, {"error": "text"}
+    (LLM), {"detail": ...}, {"status": {code, message, error_code}} (credits)."""
     if not isinstance(reply, dict):
         return answers.error(f"answered {answers.shown(reply)}")
     status = reply.get("status")
@@ -69,9 +70,11 @@ def classify(reply) -> answers.Answer:
 
 def raise_error(access, answer: answers.Answer, *, status: int | None = 200,
                 maybe_accepted: bool = False):
+    gateway = access.gateway
     raise GatewayError("SeaCloud", answer.reason, code=answer.code, status=status,
                        raw=answers.shown(answer.data, 2000), maybe_accepted=maybe_accepted,
-                       hint=access.gateway.hint(None, answer.code, answer.reason))
+                       hint=gateway.hint(None, answer.code, answer.reason),
+                       transient=gateway.transient(answer.code, answer.reason))
 
 
 def queue_create(store: KeyStore, *, model_id: str, kind: str, body: dict, seed: int,

@@ -52,7 +52,8 @@ def result(emulator, request: Recorded) -> Reply:
     task_id = (request.json or {}).get("task_id") or (request.query.get("task_id") or [None])[0]
     job = emulator.jobs.jobs.get(task_id or "")
     if job is None:
-        return Reply(200, json={"code": 5, "message": f"task {task_id} not found"})
+        # docs.gptunnel.ru media-api error table: code 4 is "Record not found."
+        return Reply(200, json={"code": 4, "message": "Record not found."})
     return Reply(json=_view(emulator, job))
 
 
