@@ -118,18 +118,24 @@ class Queue:
                                raw=answers.shown(reply, 2000))
         request_id = str(request_id)
         return Job("seacloud", "seacloud_queue", request_id, fingerprint, model_id, kind,
-                   handles=self._handles(access, request_id, reply),
+                   handles=self._handles(access, request_id, reply, model_id),
                    queue_position=_position(reply.get("queue_position")))
 
     def task(self, store: KeyStore, request_id: str, kind: str, fingerprint: str) -> Job:
-        """A job for a request id submitted elsewhere (URLs derived; unconfirmed path shape)."""
+        """A job for a request id submitted elsewhere: the model is not known, so the URLs are
+        derived without it (an unconfirmed path shape; see _handles)."""
         access = store.access("seacloud", "model")
         return Job("seacloud", "seacloud_queue", request_id, fingerprint, "seacloud", kind,
                    handles=self._handles(access, request_id, {}))
 
     @staticmethod
-    def _handles(access, request_id: str, reply: dict) -> dict:
-        derived = access.url(f"/v1/queue/requests/{_segment(request_id)}")
+    def _handles(access, request_id: str, reply: dict, model_id: str | None = None) -> dict:
+        """The URLs a submit answer names, else the documented ones: multimodal/submit and
+        multimodal/result show {base}/v1/queue/{model_id}/requests/{request_id}/status (and
+        /response, /cancel). Without the model id (a task picked up by its id) the path has
+        no model segment, which no public page confirms."""
+        where = f"/v1/queue/{_segment(model_id)}" if model_id else "/v1/queue"
+        derived = access.url(f"{where}/requests/{_segment(request_id)}")
         handles = {}
         for name, suffix in (("status_url", "/status"), ("response_url", "/response"),
                              ("cancel_url", "/cancel")):
@@ -145,7 +151,8 @@ class Queue:
         """A handle, checked again: a journal written by an older version may hold any URL."""
         url = job.handles.get(name)
         if not isinstance(url, str) or not access.same_origin(url):
-            return self._handles(access, job.task_id, {})[name]
+            model = job.label if job.label != "seacloud" else None
+            return self._handles(access, job.task_id, {}, model)[name]
         return url
 
     def poll(self, store: KeyStore, job: Job) -> Status:
@@ -200,7 +207,11 @@ class Queue:
 
 
 def _position(value) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
+    """A real queue position, or None: multimodal/submit documents queue_position as "currently
+    returned as a fixed value of 0", so 0 says nothing about the queue."""
+    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+        return value
+    return None
 
 
 def _segment(value) -> str:

@@ -446,4 +446,5 @@ def test_a_request_id_from_the_gateway_is_escaped_in_derived_urls(emulator):
                                                           "status": "queued"}))
     task = call("SeaCloudSubmit")
     assert task[0].jobs[0].handles["status_url"] == (emulator.base_url("seacloud", "model")
-                                                     + "/v1/queue/requests/..%2Fx%3Fy/status")
+                                                     + "/v1/queue/nano_banana_2/requests/"
+                                                       "..%2Fx%3Fy/status")

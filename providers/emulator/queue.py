@@ -7,6 +7,7 @@ from .server import Recorded, Reply, route
 from .video import publish_video
 
 VIDEO_MODELS = {"seedance_2_0", "wan26_i2v"}
+QUEUE_POSITION = 0  # multimodal/submit: "currently returned as a fixed value of 0"
 
 ERROR_TYPES = {"failed": ("INFERENCE_FAILURE", "The model failed to generate"),
                "blocked": ("CONTENT_BLOCKED", "The prompt was blocked by the content filter")}
@@ -20,12 +21,16 @@ def submit(emulator, request: Recorded) -> Reply:
     if not body.get("prompt"):
         return Reply(422, json={"detail": [{"loc": ["body", "prompt"], "msg": "Field required"}]})
     job = emulator.jobs.create("seacloud", model_id, body)
+    # multimodal/submit shows these URLs with the model id (/v1/queue/{model}/requests/{id});
+    # the pack follows whatever URLs are given, and derives the documented ones for a short
+    # reply. Given ones stay without the model here so that tests can tell submits
+    # ("/queue/{model}") from polls; both shapes are served.
     base = f"{emulator.base_url('seacloud', 'model')}/v1/queue/requests/{job.id}"
     if emulator.short_submit_reply:
         return Reply(200, json={"request_id": job.id, "status": "queued"})
     return Reply(200, json={"request_id": job.id, "status_url": f"{base}/status",
                             "response_url": f"{base}/response", "cancel_url": f"{base}/cancel",
-                            "queue_position": 2})
+                            "queue_position": QUEUE_POSITION})
 
 
 def _job(emulator, request: Recorded):
@@ -36,8 +41,7 @@ def _job(emulator, request: Recorded):
 def _status_body(job) -> dict:
     phase, fraction = job.phase()
     if phase == "queued":
-        return {"status": "IN_QUEUE", "request_id": job.id,
-                "queue_position": 1 if fraction > 0.5 else 2}
+        return {"status": "IN_QUEUE", "request_id": job.id, "queue_position": QUEUE_POSITION}
     if phase == "running":
         return {"status": "IN_PROGRESS", "request_id": job.id, "progress": round(fraction, 2),
                 "logs": [{"message": "generating", "timestamp": "2026-11-22T00:00:00Z"}]}
@@ -95,7 +99,8 @@ def cancel(emulator, request: Recorded) -> Reply:
 
 ROUTES = [
     route("seacloud", "POST", r"/model/v1/queue/[A-Za-z0-9_.-]+", submit),
-    route("seacloud", "GET", r"/model/v1/queue/requests/[^/]+/status", status),
-    route("seacloud", "GET", r"/model/v1/queue/requests/[^/]+/response", response),
-    route("seacloud", "PUT", r"/model/v1/queue/requests/[^/]+/cancel", cancel),
+    # documented: /v1/queue/{model_id}/requests/{id}/...; without the model: the older shape
+    route("seacloud", "GET", r"/model/v1/queue/([^/]+/)?requests/[^/]+/status", status),
+    route("seacloud", "GET", r"/model/v1/queue/([^/]+/)?requests/[^/]+/response", response),
+    route("seacloud", "PUT", r"/model/v1/queue/([^/]+/)?requests/[^/]+/cancel", cancel),
 ]
