@@ -27,7 +27,9 @@ def _chat_inputs(gateway: str) -> dict:
                                              "protocol allows at most 1."}),
         "top_p": ("FLOAT", {"default": 1.0, "min": 0.0, "max": 1.0, "step": 0.05,
                             "tooltip": "Nucleus sampling: only the most likely tokens whose "
-                                       "probabilities add up to top_p are considered."}),
+                                       "probabilities add up to top_p are considered. Claude "
+                                       "models take temperature or top_p, not both: below 1, "
+                                       "top_p is sent instead of temperature."}),
         "max_tokens": ("INT", {"default": 1024, "min": 1, "max": 131072, "tooltip":
                                "Longest answer, in tokens."}),
         "seed": ("INT", {"default": 0, "min": 0, "max": SEED_MAX, "control_after_generate": True,
@@ -100,6 +102,7 @@ class _ChatNode:
                               prompt=prompt, temperature=temperature, top_p=top_p,
                               max_tokens=max_tokens, image_count=image_count)
         self.check_extra(**extra)
+        omit = validation.sampling_omitted(gateway=self.GATEWAY, model=model, top_p=top_p)
         image_urls = [] if images is None else [encoded.data_url for encoded in media.encode_images(
             images, catalog.chat_image_limits(self.GATEWAY, protocol),
             node=self.NODE_NAME, field="images")]
@@ -107,7 +110,7 @@ class _ChatNode:
         asked = Turn("user", prompt, image_urls)
         request = ChatRequest(model=model, turns=earlier + [asked], system=system_prompt,
                               temperature=temperature, top_p=top_p, max_tokens=max_tokens,
-                              seed=seed, stream=stream)
+                              seed=seed, stream=stream, omit=omit)
         route = self.route(comfy.key_store(), **extra)
         pusher = _TextPusher(unique_id)
         try:

@@ -12,6 +12,31 @@ class ChatModel:
     gateway: str
     id: str
     vision: bool  # takes images in the user turn
+    family: str | None = None  # sampling family (SAMPLING); None: told by the id's prefix
+
+
+@dataclass(frozen=True)
+class Sampling:
+    """Which sampling fields a model family takes; the node's others are not sent. `either`
+    (field, neutral, other): the family takes `field` or `other`, not both, so `field` is sent
+    only when set away from its neutral value, and then `other` is left out; otherwise `field`
+    is left out. The node's default settings thus succeed with every family."""
+    family: str
+    sent: tuple[str, ...]
+    either: tuple[str, float, str] | None = None
+    why: str = ""
+
+
+SAMPLING_FIELDS = ("temperature", "top_p", "seed")
+SAMPLING = {s.family: s for s in (
+    Sampling("generic", SAMPLING_FIELDS),
+    # Anthropic: "temperature and top_p cannot both be specified" for Claude Sonnet 4.5, Opus
+    # 4.1, Haiku 4.5 and later, whatever protocol the gateway is spoken to in; and no seed.
+    Sampling("anthropic", ("temperature", "top_p"), either=("top_p", 1.0, "temperature"),
+             why="Anthropic's newer models take temperature or top_p, not both"),
+)}
+# A model the catalog does not list (a custom id, one from a live list) by its id's start.
+FAMILY_PREFIXES = (("claude-", "anthropic"), ("anthropic/", "anthropic"))
 
 
 CHAT_MODELS: tuple[ChatModel, ...] = (
@@ -19,7 +44,7 @@ CHAT_MODELS: tuple[ChatModel, ...] = (
     ChatModel("seacloud", "gpt-4.1", vision=True),
     ChatModel("seacloud", "gpt-4.1-mini", vision=True),
     ChatModel("seacloud", "gpt-4o-mini", vision=True),
-    ChatModel("seacloud", "claude-sonnet-4-5", vision=True),
+    ChatModel("seacloud", "claude-sonnet-4-5", vision=True, family="anthropic"),
     ChatModel("seacloud", "gemini-2.5-flash", vision=True),
     ChatModel("seacloud", "deepseek-v3.2", vision=False),
     # CloudBase (cloudbase provider): hy3-preview is text only; the others are its vision models.
@@ -62,6 +87,19 @@ def chat_model_ids(gateway: str) -> list[str]:
 
 def chat_model(gateway: str, model_id: str) -> ChatModel | None:
     return next((m for m in CHAT_MODELS if m.gateway == gateway and m.id == model_id), None)
+
+
+def chat_family(gateway: str, model_id: str) -> str:
+    known = chat_model(gateway, model_id)
+    if known is not None and known.family:
+        return known.family
+    lowered = model_id.strip().lower()
+    return next((family for prefix, family in FAMILY_PREFIXES if lowered.startswith(prefix)),
+                "generic")
+
+
+def sampling(gateway: str, model_id: str) -> Sampling:
+    return SAMPLING[chat_family(gateway, model_id)]
 
 
 def chat_image_limits(gateway: str, protocol: str) -> ImageLimits:

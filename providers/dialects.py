@@ -27,6 +27,9 @@ class ChatRequest:
     max_tokens: int | None = None
     seed: int | None = None
     stream: bool = False
+    # Sampling fields the model's family refuses (catalog.sampling): kept in the request's
+    # identity, left out of the body.
+    omit: tuple[str, ...] = ()
 
 
 @dataclass
@@ -60,9 +63,9 @@ def _tokens(usage) -> dict:
 
 
 def _with_set(body: dict, request: ChatRequest, *names: str) -> dict:
-    """body plus those of the request's sampling fields that are set."""
+    """body plus those of the request's sampling fields that are set and not omitted."""
     body.update({name: getattr(request, name) for name in names
-                 if getattr(request, name) is not None})
+                 if getattr(request, name) is not None and name not in request.omit})
     return body
 
 

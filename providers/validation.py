@@ -118,6 +118,18 @@ def check_chat(node: str, *, gateway: str, protocol: str, model: str, prompt: st
                                  f"{catalog.CHAT_MAX_IMAGES} can go in one message.")
 
 
+def sampling_omitted(*, gateway: str, model: str, top_p: float) -> tuple[str, ...]:
+    """The sampling fields to leave out of the body for this model's family (catalog.SAMPLING):
+    those it does not take, and of a pair it takes only one of, the one not chosen (top_p moved
+    away from 1 means the user chose nucleus sampling over temperature)."""
+    rule = catalog.sampling(gateway, model)
+    omitted = [name for name in catalog.SAMPLING_FIELDS if name not in rule.sent]
+    if rule.either:
+        field, neutral, other = rule.either
+        omitted.append(other if {"top_p": top_p}.get(field, neutral) != neutral else field)
+    return tuple(omitted)
+
+
 def check_cloudbase_provider(node: str, provider: str) -> None:
     if not CLOUDBASE_PROVIDER.fullmatch(provider.strip()):
         fail(node, "provider", f"must be a provider name such as cloudbase, hunyuan-exp or "

@@ -21,6 +21,18 @@ def compose(gateway: str, model: str, prompt: str, images: int, turns: int) -> s
             f"{prompt.strip().rstrip('.!?。')}, soft golden light, shallow depth of field.")
 
 
+BOTH_SAMPLING = ("`temperature` and `top_p` cannot both be specified for this model. Please use "
+                 "only one.")
+
+
+def _sampling_refused(gateway: str, body: dict) -> bool:
+    """Anthropic's newer models refuse temperature and top_p together, in any protocol: the
+    family comes from the pack's catalog, the one place that knows it."""
+    from ..catalog import chat_family
+    return (chat_family(gateway, str(body.get("model", ""))) == "anthropic"
+            and "temperature" in body and "top_p" in body)
+
+
 def _words(text: str) -> list[str]:
     pieces = text.split(" ")
     return [p + (" " if i < len(pieces) - 1 else "") for i, p in enumerate(pieces)]
@@ -73,6 +85,8 @@ def chat_completions(gateway: str):
         if gateway == "opencomputing" and not body.get("prompt"):
             return _openai_refusal(gateway, 400, "missing_parameter",
                                    "Missing required parameter: prompt")
+        if _sampling_refused(gateway, body):
+            return _openai_refusal(gateway, 400, "AI_MODEL_PARAM_INVALID", BOTH_SAMPLING)
         if gateway == "cloudbase" and set(body) - CLOUDBASE_FIELDS:
             unknown = ", ".join(sorted(set(body) - CLOUDBASE_FIELDS))
             return _openai_refusal(gateway, 400, "AI_MODEL_PARAM_INVALID",
@@ -152,6 +166,8 @@ def anthropic_messages(gateway: str = "seacloud"):
         refused = _cloudbase_unknown_field(gateway, body)
         if refused:
             return refused
+        if _sampling_refused(gateway, body):
+            return _refusal(gateway, 400, "AI_MODEL_PARAM_INVALID", BOTH_SAMPLING, "anthropic")
         users = [m for m in body["messages"] if m.get("role") == "user"]
         prompt, images = _parts(users[-1]["content"])
         if any(_bad_image(p) for p in images):
@@ -196,6 +212,8 @@ def responses(gateway: str = "seacloud"):
         refused = _cloudbase_unknown_field(gateway, body)
         if refused:
             return refused
+        if _sampling_refused(gateway, body):
+            return _refusal(gateway, 400, "AI_MODEL_PARAM_INVALID", BOTH_SAMPLING, "responses")
         items = body["input"]
         if isinstance(items, str):
             items = [{"role": "user", "content": items}]
