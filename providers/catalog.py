@@ -151,6 +151,43 @@ SEEDREAM4_MAX_IMAGES = 10
 MAX_JOBS_PER_NODE = 8
 
 
+@dataclass(frozen=True)
+class MediaModel:
+    """A model of GPTunnel's asynchronous create endpoint (POST /v1/media/create, polled at
+    /v1/media/result), as its docs.gptunnel.ru creative-lab page lists its fields: `ar` (one of
+    `ratios`) and `images` (reference URLs; for video the first frame)."""
+    id: str
+    kind: str                       # "image" or "video"
+    ratios: tuple[str, ...]
+    max_images: int                 # 0: the page lists no images field
+    ratio_with_images: bool = True  # False: the gateway ignores ar when images are given
+    estimate: float = 60.0          # typical seconds to make, for the progress line
+    confirmed: bool = True          # False: the page's field values were not all readable
+
+
+GPTUNNEL_MEDIA_MODELS: tuple[MediaModel, ...] = (
+    MediaModel("seedream-3", "image", SEEDREAM3_RATIOS, 1, ratio_with_images=False,
+               estimate=30.0),
+    MediaModel("gpt-image-1-high", "image", SEEDREAM3_RATIOS, SEEDREAM4_MAX_IMAGES,
+               estimate=90.0),
+    MediaModel("gpt-image-1-low", "image", SEEDREAM3_RATIOS, SEEDREAM4_MAX_IMAGES,
+               estimate=45.0),
+    MediaModel("google-imagen-3", "image", SEEDREAM4_RATIOS, 0, estimate=30.0),
+    MediaModel("seedance-1-lite-480P-5s", "video", ("1:1", "16:9", "9:16"), 1,
+               estimate=90.0),
+    # The pro and Veo pages' ar values lie past what could be read: the lite page's are offered.
+    MediaModel("seedance-1-pro-1080P-5s", "video", ("1:1", "16:9", "9:16"), 1,
+               estimate=150.0, confirmed=False),
+    MediaModel("glabs-veo-3-1-fast", "video", ("16:9", "9:16"), 1, estimate=120.0,
+               confirmed=False),
+    MediaModel("glabs-veo-3", "video", ("16:9", "9:16"), 1, estimate=240.0, confirmed=False),
+)
+
+
+def media_model(model_id: str) -> MediaModel | None:
+    return next((m for m in GPTUNNEL_MEDIA_MODELS if m.id == model_id), None)
+
+
 # -- OpenComputing video: one row per (operation, model), with the page's llmid and fields ----
 
 DEFAULT = "default"  # the combo value that takes the model's own default

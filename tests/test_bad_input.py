@@ -33,6 +33,8 @@ VALID = {
                            count=1),
     "GPTunnelSeedream3Submit": dict(prompt="a lighthouse", ar="16:9", seed=1, count=1),
     "GPTunnelSeedream4": dict(prompt="a fox", size="2K", aspect_ratio="16:9", seed=1, count=1),
+    "GPTunnelMediaSubmit": dict(model="seedance-1-lite-480P-5s", prompt="a kite", ar="16:9",
+                                seed=1, count=1),
     "OpenComputingTextToVideo": dict(VIDEO, model="Seedance 2.0 (Doubao)"),
     "OpenComputingImageToVideo": dict(VIDEO, model="Seedance 2.0 (Doubao)",
                                       first_frame=GOOD_FRAME),
@@ -45,10 +47,11 @@ VALID = {
 }
 LLM_NODES = ("SeaCloudLLM", "CloudBaseLLM", "OpenComputingLLM")
 PROMPT_NODES = (*LLM_NODES, "SeaCloudSubmit", "GPTunnelSeedream3Submit", "GPTunnelSeedream4",
-                "OpenComputingTextToVideo", "OpenComputingImageToVideo",
+                "GPTunnelMediaSubmit", "OpenComputingTextToVideo", "OpenComputingImageToVideo",
                 "OpenComputingReferenceToVideo")
 IMAGE_INPUTS = [("SeaCloudLLM", "images"), ("SeaCloudSubmit", "images"),
                 ("GPTunnelSeedream3Submit", "image"), ("GPTunnelSeedream4", "images"),
+                ("GPTunnelMediaSubmit", "image"),
                 ("OpenComputingImageToVideo", "first_frame"),
                 ("OpenComputingImageToVideo", "last_frame"),
                 ("OpenComputingReferenceToVideo", "images")]
