@@ -130,7 +130,7 @@ def register(routes, key_store=comfy.key_store) -> None:
         if cross_site(request):
             return refused("connections are not tested for another web site's page")
         result = await asyncio.get_running_loop().run_in_executor(
-            None, test_connection, key_store(), gateway)
+            None, test_connection, key_store(), gateway, comfy.data_directory())
         return web.json_response(result)
 
     @routes.get(PREFIX + "/catalog")

@@ -224,14 +224,28 @@ class VideoModel:
     max_audios: int = 0
     max_reference_seconds: float = 15.0
     estimate: float = 180.0            # typical seconds to make, for the progress line
+    audio: bool = False                # the video comes with a soundtrack
+    listed: str | None = None          # its name in OpenComputing's tables and model list
+    # A model from OpenComputing's live list the catalog does not know: what the user sets is
+    # sent as it is and the gateway has the word ("default" and duration 0 send nothing).
+    generic: bool = False
 
     @property
     def parameters(self) -> tuple[str, ...]:
         """The node inputs this model takes (the others are not sent)."""
+        if self.generic:
+            return VIDEO_PARAMETERS
         flags = {"duration": True, "resolution": bool(self.resolutions),
                  "ratio": bool(self.ratios), "size": bool(self.sizes),
                  "negative_prompt": self.negative_prompt, "off_peak": self.off_peak}
         return tuple(name for name, taken in flags.items() if taken)
+
+    @property
+    def listed_name(self) -> str:
+        return self.model or self.listed or self.name
+
+
+VIDEO_PARAMETERS = ("duration", "resolution", "ratio", "size", "negative_prompt", "off_peak")
 
 
 def _seedance2(name, operation, llmid, model, fast=False):
@@ -245,7 +259,7 @@ def _seedance2(name, operation, llmid, model, fast=False):
         ratio=None if reference else "adaptive",
         frame_fields=("image1_file", "image2_file"), frame_limits=SEEDANCE_LIMITS,
         max_images=9 if reference else 0, max_videos=3 if reference else 0,
-        max_audios=3 if reference else 0, estimate=120.0 if fast else 180.0)
+        max_audios=3 if reference else 0, estimate=120.0 if fast else 180.0, audio=True)
 
 
 def _seedance2_pair(operation, doubao_llmid, wetoken_llmid):
@@ -264,30 +278,32 @@ def _seedance15(operation, llmid):
     return VideoModel("Seedance 1.5 pro", operation, llmid, None, durations=tuple(range(4, 13)),
                       duration=12, resolutions=("480p", "720p", "1080p"), resolution="1080p",
                       ratios=SEEDANCE15_RATIOS, ratio=None, ratio_fields=("radio", "ratio"),
-                      frame_limits=SEEDANCE_LIMITS)
+                      frame_limits=SEEDANCE_LIMITS, listed="doubao-seedance-1-5-pro-251215")
 
 
-def _wan(name, operation, llmid):
+def _wan(name, operation, llmid, listed):
     return VideoModel(name, operation, llmid, None, durations=(5, 10, 15), duration=15,
-                      sizes=WAN_SIZES, size="1920*1080", negative_prompt=True, estimate=240.0)
+                      sizes=WAN_SIZES, size="1920*1080", negative_prompt=True, estimate=240.0,
+                      listed=listed)
 
 
 def _vidu(name, operation, llmid, model):
     return VideoModel(name, operation, llmid, model, durations=tuple(range(1, 17)), duration=10,
                       resolutions=("540p", "720p", "1080p"), resolution="1080p",
-                      ratios=VIDU_RATIOS, ratio="16:9", off_peak=True, estimate=240.0)
+                      ratios=VIDU_RATIOS, ratio="16:9", off_peak=True, estimate=240.0,
+                      listed="viduq3-pro")
 
 
 VIDEO_MODELS: tuple[VideoModel, ...] = (
     *_seedance2_pair("t2v", "YjjGgxO_Xma8PWsMjJvps", "TWay-xd0p0pkEX-_Kuhto"),
     _seedance15("t2v", "CrEMkFQfRCmbmopZsCqLj"),
-    _wan("Wan 2.6 t2v", "t2v", "u9HZyfDoqU6uKI6M1BTks"),
+    _wan("Wan 2.6 t2v", "t2v", "u9HZyfDoqU6uKI6M1BTks", "wan2.6-t2v"),
     _vidu("Vidu q3 pro", "t2v", "r0ill7L0s6PtBS8mkmg-7", None),
     *_seedance2_pair("i2v", "UeYax4591ytnPcr9eumry", "tb0VSY6WeyGbzaolU1_qE"),
     _seedance15("i2v", "7RTOJD6K8A7RXCMG4GnQ9"),
     _vidu("Vidu q3 pro", "i2v", "FK_h7FLYnosv2TkMN4ATC", "viduq3-pro"),
     _vidu("Vidu q2 turbo", "i2v", "FK_h7FLYnosv2TkMN4ATC", "viduq2-turbo"),
-    _wan("Wan 2.6 r2v", "i2v", "x4HksKp9mXR1Yv60mw6Py"),
+    _wan("Wan 2.6 r2v", "i2v", "x4HksKp9mXR1Yv60mw6Py", "wan2.6-r2v"),
     *_seedance2_pair("r2v", "dmPXF65TD1riKj9KaxLmg", "nVbH7lEO51soqTbLGIHE_"),
 )
 
@@ -298,6 +314,36 @@ def video_models(operation: str) -> list[VideoModel]:
 
 def video_model(operation: str, name: str) -> VideoModel | None:
     return next((m for m in video_models(operation) if m.name == name), None)
+
+
+def video_model_listed(operation: str, llmid: str | None, name: str) -> VideoModel | None:
+    """The catalog row of a model as OpenComputing's list names it (its llmid, its model
+    name), so that a listed model the catalog knows keeps the catalog's rules."""
+    rows = [m for m in video_models(operation) if m.llmid == llmid or llmid is None]
+    return next((m for m in rows if name in (m.model, m.listed)), None) or (
+        rows[0] if llmid is not None and len(rows) == 1 and rows[0].model is None else None)
+
+
+def generic_video_model(operation: str, name: str, llmid: str) -> VideoModel:
+    """A listed model the catalog does not know: generic rules (its first/last frame fields
+    are the page's usual ones, its reference limits Seedance 2.0's, the only r2v family)."""
+    reference = operation == "r2v"
+    return VideoModel(name, operation, llmid, name, durations=(), duration=0, negative_prompt=True,
+                      max_images=9 if reference else 0, max_videos=3 if reference else 0,
+                      max_audios=3 if reference else 0, generic=True)
+
+
+def video_durations() -> tuple[int, int]:
+    """The shortest and the longest duration any catalog video model takes."""
+    durations = [d for m in VIDEO_MODELS for d in m.durations]
+    return min(durations), max(durations)
+
+
+def reference_limits() -> tuple[int, int, int]:
+    """The most reference images, videos and audios any reference model takes."""
+    rows = video_models("r2v")
+    return (max(m.max_images for m in rows), max(m.max_videos for m in rows),
+            max(m.max_audios for m in rows))
 
 
 def as_json() -> dict:

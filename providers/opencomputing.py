@@ -57,8 +57,11 @@ class Upload:
 def video_fields(model: VideoModel, *, prompt: str, duration: int, resolution: str | None,
                  ratio: str | None, size: str | None, negative_prompt: str,
                  off_peak: bool) -> dict:
-    """The form fields for one model, with only the parameters that model takes."""
-    fields = {"llmid": model.llmid, "prompt": prompt, "duration": duration}
+    """The form fields for one model, with only the parameters that model takes (a model
+    from the live list the catalog does not know: those the user set)."""
+    fields = {"llmid": model.llmid, "prompt": prompt}
+    if duration:
+        fields["duration"] = duration
     if model.model:
         fields["model"] = model.model
     if resolution:
@@ -72,6 +75,8 @@ def video_fields(model: VideoModel, *, prompt: str, duration: int, resolution: s
         fields["negative_prompt"] = negative_prompt
     if model.off_peak:
         fields["off_peak"] = "Y" if off_peak else "N"
+    elif model.generic and off_peak:
+        fields["off_peak"] = "Y"
     return fields
 
 

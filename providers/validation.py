@@ -323,6 +323,13 @@ def video_settings(node: str, model, *, duration: int, resolution: str, ratio: s
     an input the model does not take is not sent (the page hides it); a value the model does not
     allow for an input it takes is an error naming the allowed values."""
 
+    if model.generic:  # not in the catalog: what is set goes as it is, the gateway decides
+        return {"duration": duration or None,
+                "resolution": None if resolution == DEFAULT else resolution,
+                "ratio": None if ratio == DEFAULT else ratio,
+                "size": None if size == DEFAULT else size,
+                "negative_prompt": negative_prompt.strip(), "off_peak": bool(off_peak)}
+
     def pick(field, value, allowed, default):
         if not allowed or value == DEFAULT:
             return default if allowed else None
