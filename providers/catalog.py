@@ -347,7 +347,9 @@ def reference_limits() -> tuple[int, int, int]:
 
 
 def as_json() -> dict:
-    """The catalog as the web extension reads it (GET /model_gateway/catalog)."""
+    """The catalog as the web extension reads it (GET /model_gateway/catalog). It names no node
+    class: the route adds which node makes which operation ("video_nodes"), since providers/
+    does not know nodes/."""
     from dataclasses import asdict
 
     from .dialects import DIALECTS
@@ -358,17 +360,26 @@ def as_json() -> dict:
         row.pop("frame_limits")
         row["parameters"] = list(model.parameters)
         video.setdefault(model.operation, []).append(row)
+    gateways = ("seacloud", "cloudbase", "opencomputing")
     return {
-        "chat": {gateway: [{"id": m.id, "vision": m.vision} for m in CHAT_MODELS
-                           if m.gateway == gateway] for gateway in ("seacloud", "cloudbase",
-                                                                    "opencomputing")},
+        "chat": {gateway: [{"id": m.id, "vision": m.vision,
+                            "family": chat_family(gateway, m.id)} for m in CHAT_MODELS
+                           if m.gateway == gateway] for gateway in gateways},
+        "chat_protocols": {"seacloud": list(CHAT_PROTOCOLS), "cloudbase": list(CHAT_PROTOCOLS),
+                           "opencomputing": ["chat_completions"]},
         "protocols": {name: {"temperature_max": d.temperature_max} for name, d in DIALECTS.items()},
+        "sampling": {name: {"sent": list(rule.sent),
+                            "either": list(rule.either) if rule.either else None}
+                     for name, rule in SAMPLING.items()},
         "queue": [{"id": m.id, "kind": m.kind, "image_field": m.image_field,
                    "max_images": m.max_images, "requires_image": m.requires_image}
                   for m in SEACLOUD_QUEUE_MODELS],
         "video": video,
-        "video_nodes": {"OpenComputingTextToVideo": "t2v", "OpenComputingImageToVideo": "i2v",
-                        "OpenComputingReferenceToVideo": "r2v"},
+        "video_parameters": list(VIDEO_PARAMETERS),
+        "gptunnel_media": [{"id": m.id, "kind": m.kind, "ratios": list(m.ratios),
+                            "max_images": m.max_images,
+                            "ratio_with_images": m.ratio_with_images}
+                           for m in GPTUNNEL_MEDIA_MODELS],
         "seedream": {"seedream3_ratios": list(SEEDREAM3_RATIOS),
                      "seedream4_sizes": list(SEEDREAM4_SIZES),
                      "seedream4_ratios": list(SEEDREAM4_RATIOS)},

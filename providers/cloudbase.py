@@ -57,8 +57,12 @@ def classify(reply) -> answers.Answer:
     return answers.ok(reply)
 
 
+# The request fields its cURL page (ai/model/curl-access) lists for Chat Completions; models
+# refuse others with AI_MODEL_PARAM_INVALID.
+CHAT_COMPLETIONS_FIELDS = ("model", "messages", "stream", "temperature", "top_p", "max_tokens")
+
+
 def _documented_fields_only(body, request):
-    # The cURL page lists model, messages, stream, temperature, top_p, max_tokens; models refuse
-    # unknown parameters with AI_MODEL_PARAM_INVALID, so the seed stays home (in every protocol).
+    # The seed is on no CloudBase page: it stays home, in every protocol.
     body.pop("seed", None)
     return body

@@ -153,7 +153,7 @@ def test_catalog(emulator):
     assert t2v["Seedance 2.0 fast (Doubao)"]["resolutions"] == ["480p", "720p"]
     assert body["video_nodes"]["OpenComputingImageToVideo"] == "i2v"
     assert body["protocols"]["anthropic_messages"]["temperature_max"] == 1.0
-    assert {"id": "hy3-preview", "vision": False} in body["chat"]["cloudbase"]
+    assert {"id": "hy3-preview", "vision": False, "family": "generic"} in body["chat"]["cloudbase"]
     assert body["nodes"] == sorted(PACK.NODE_CLASS_MAPPINGS)
 
 

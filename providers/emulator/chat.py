@@ -8,8 +8,18 @@ import time
 from .server import Recorded, Reply, route
 
 TITLES = {"seacloud": "SeaCloud", "cloudbase": "CloudBase", "opencomputing": "OpenComputing"}
-CLOUDBASE_FIELDS = {"model", "messages", "stream", "temperature", "top_p", "max_tokens"}
-CLOUDBASE_TEXT_ONLY = {"hy3-preview"}
+
+
+def _cloudbase_fields() -> set[str]:
+    from ..cloudbase import CHAT_COMPLETIONS_FIELDS
+    return set(CHAT_COMPLETIONS_FIELDS)
+
+
+def _text_only(gateway: str, model: str) -> bool:
+    """The catalog's word: a listed model without vision refuses images."""
+    from ..catalog import chat_model
+    known = chat_model(gateway, model)
+    return known is not None and not known.vision
 
 
 def compose(gateway: str, model: str, prompt: str, images: int, turns: int) -> str:
@@ -87,8 +97,8 @@ def chat_completions(gateway: str):
                                    "Missing required parameter: prompt")
         if _sampling_refused(gateway, body):
             return _openai_refusal(gateway, 400, "AI_MODEL_PARAM_INVALID", BOTH_SAMPLING)
-        if gateway == "cloudbase" and set(body) - CLOUDBASE_FIELDS:
-            unknown = ", ".join(sorted(set(body) - CLOUDBASE_FIELDS))
+        if gateway == "cloudbase" and set(body) - _cloudbase_fields():
+            unknown = ", ".join(sorted(set(body) - _cloudbase_fields()))
             return _openai_refusal(gateway, 400, "AI_MODEL_PARAM_INVALID",
                                    f"unknown parameter: {unknown}")
         users = [m for m in body["messages"] if m.get("role") == "user"]
@@ -96,7 +106,7 @@ def chat_completions(gateway: str):
         if any(_bad_image(p) for p in images):
             return _openai_refusal(gateway, 400, "AI_MODEL_PARAM_INVALID", "invalid image_url")
         model = body["model"]
-        if images and gateway == "cloudbase" and model in CLOUDBASE_TEXT_ONLY:
+        if images and gateway == "cloudbase" and _text_only(gateway, model):
             return _openai_refusal(gateway, 400, "AI_MODEL_NOT_SUPPORTED",
                                    f"model {model} does not support image input")
         text = compose(gateway, model, prompt, len(images), len(users))

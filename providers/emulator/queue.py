@@ -6,7 +6,6 @@ from .jobs import ratio_size
 from .server import Recorded, Reply, route
 from .video import publish_video
 
-VIDEO_MODELS = {"seedance_2_0", "wan26_i2v"}
 QUEUE_POSITION = 0  # multimodal/submit: "currently returned as a fixed value of 0"
 
 ERROR_TYPES = {"failed": ("INFERENCE_FAILURE", "The model failed to generate"),
@@ -31,6 +30,12 @@ def submit(emulator, request: Recorded) -> Reply:
     return Reply(200, json={"request_id": job.id, "status_url": f"{base}/status",
                             "response_url": f"{base}/response", "cancel_url": f"{base}/cancel",
                             "queue_position": QUEUE_POSITION})
+
+
+def _makes_video(model_id: str) -> bool:
+    from ..catalog import queue_model
+    known = queue_model(model_id)
+    return known is not None and known.kind == "video"
 
 
 def _job(emulator, request: Recorded):
@@ -71,7 +76,7 @@ def response(emulator, request: Recorded) -> Reply:
     if "error" in body:
         return Reply(200, json=body)
     outputs = []
-    if job.outcome != "empty" and job.model in VIDEO_MODELS:
+    if job.outcome != "empty" and _makes_video(job.model):
         if not job.files:
             job.files = publish_video(emulator, job, audio=False)[:1]
         outputs.append({"type": "video", "url": emulator.origin + job.files[0],
