@@ -1,4 +1,5 @@
-"""Image nodes: SeaCloud's queue (any model id), GPTunnel Seedream 3 (async) and 4 (sync)."""
+"""Image nodes: SeaCloud's queue (any model id), GPTunnel Seedream 3 (async) and 4 (sync), and
+GPTunnel Media Submit for every model of GPTunnel's create endpoint (images and video)."""
 from __future__ import annotations
 
 import base64
@@ -142,6 +143,91 @@ class GPTunnelSeedream3Submit(TaskNode):
         return (await start_task(create, count, unique_id),)
 
 
+DEFAULT_RATIO = "default"  # not sent: the model's own default
+
+
+def _media_ratios() -> list[str]:
+    ratios: list[str] = []
+    for model in catalog.GPTUNNEL_MEDIA_MODELS:
+        ratios += [r for r in model.ratios if r not in ratios]
+    return [DEFAULT_RATIO] + ratios
+
+
+class GPTunnelMediaSubmit(TaskNode):
+    NODE_NAME = "GPTunnel Media Submit"
+    DESCRIPTION = ("Starts any model of GPTunnel's create endpoint (Seedream 3, GPT Image, "
+                   "Imagen 3, Seedance, Veo) and returns a task: connect image models to Gateway "
+                   "Await Images, video models to Gateway Await Video. The same inputs and seed "
+                   "reuse the journalled job instead of paying again.")
+    FUNCTION = "submit"
+
+    @classmethod
+    def INPUT_TYPES(cls):
+        models = [m.id for m in catalog.GPTUNNEL_MEDIA_MODELS]
+        return {"required": {
+            "model": (models, {"default": models[0], "tooltip":
+                      "GPTunnel model: image models (seedream-3, gpt-image-1-*, google-imagen-3) "
+                      "or video models (seedance-1-*, glabs-veo-*)."}),
+            "prompt": PROMPT,
+            "ar": (_media_ratios(), {"default": DEFAULT_RATIO, "tooltip":
+                   "Aspect ratio; 'default' sends none (the model's own). Each model takes its "
+                   "own set (Seedance 1:1, 16:9, 9:16; Imagen also 21:9 and 9:21)."}),
+            "seed": seed_input("result"),
+            "count": count_input(),
+        }, "optional": {
+            "image": ("IMAGE", {"tooltip": "A reference image (the first frame for video "
+                                           "models), sent as a data URL; prefer image_url."}),
+            "image_url": ("STRING", {"default": "", "tooltip":
+                          "A public URL of a reference image (the first frame for video)."}),
+        }, "hidden": {"unique_id": "UNIQUE_ID"}}
+
+    async def submit(self, model, prompt, ar, seed, count, image=None, image_url="",
+                     unique_id=None):
+        from ..providers import gptunnel, validation
+        from . import media
+
+        node = self.NODE_NAME
+        validation.check_widgets(node, self.INPUT_TYPES(), locals())
+        chosen = catalog.media_model(model)
+        validation.check_prompt(node, prompt)
+        validation.check_count(node, count)
+        if ar != DEFAULT_RATIO:
+            validation.check_choice(node, "ar", ar, chosen.ratios)
+        image_url = (image_url or "").strip()
+        image_count = media.check_batch(image, node, "image")
+        if image_count and image_url:
+            validation.fail(node, "image", "and image_url are both set: GPTunnel takes one "
+                                           "reference image here. Disconnect one.")
+        if image_url and not image_url.startswith(("http://", "https://", "data:image/")):
+            validation.fail(node, "image_url", f"must be an http(s) URL (got {image_url[:60]!r}).")
+        given = image_count + (1 if image_url else 0)
+        if given and not chosen.max_images:
+            validation.fail(node, "image", f"cannot go to {model}, which takes no reference "
+                                           f"image. Disconnect it, or pick another model.")
+        validation.check_image_count(node, "image", image_count, chosen.max_images, model)
+        reference, identity_image = image_url, image_url
+        if image_count:
+            encoded = media.encode_images(image, catalog.SEEDREAM_LIMITS, node=node,
+                                          field="image")
+            reference, identity_image = encoded[0].data_url, encoded[0].sha256
+            if len(encoded) > 1:
+                reference = [e.data_url for e in encoded]
+                identity_image = [e.sha256 for e in encoded]
+        body = {"model": model, "prompt": prompt}
+        if reference:
+            body["images"] = reference if isinstance(reference, list) else [reference]
+        sent_ar = ar if ar != DEFAULT_RATIO and (chosen.ratio_with_images or not reference) \
+            else None
+        if sent_ar:
+            body["ar"] = sent_ar
+        # the same identity as GPTunnel Seedream 3 Submit's, so one request is one job
+        create = gptunnel.media_create(
+            comfy.key_store(), body=body, kind=chosen.kind, estimate=chosen.estimate,
+            identity={"model": model, "prompt": prompt, "ar": sent_ar, "image": identity_image,
+                      "seed": seed})
+        return (await start_task(create, count, unique_id),)
+
+
 class GPTunnelSeedream4:
     NODE_NAME = "GPTunnel Seedream 4"
     DESCRIPTION = ("Makes images with Seedream 4 on GPTunnel in one call, asking for base64 so "
@@ -245,4 +331,4 @@ def _finished_job(reply: dict, fp: str, store, files_dir):
     return job
 
 
-NODES = (SeaCloudSubmit, GPTunnelSeedream3Submit, GPTunnelSeedream4)
+NODES = (SeaCloudSubmit, GPTunnelSeedream3Submit, GPTunnelSeedream4, GPTunnelMediaSubmit)

@@ -27,7 +27,9 @@ def _chat_inputs(gateway: str) -> dict:
                                              "protocol allows at most 1."}),
         "top_p": ("FLOAT", {"default": 1.0, "min": 0.0, "max": 1.0, "step": 0.05,
                             "tooltip": "Nucleus sampling: only the most likely tokens whose "
-                                       "probabilities add up to top_p are considered."}),
+                                       "probabilities add up to top_p are considered. Claude "
+                                       "models take temperature or top_p, not both: below 1, "
+                                       "top_p is sent instead of temperature."}),
         "max_tokens": ("INT", {"default": 1024, "min": 1, "max": 131072, "tooltip":
                                "Longest answer, in tokens."}),
         "seed": ("INT", {"default": 0, "min": 0, "max": SEED_MAX, "control_after_generate": True,
@@ -64,11 +66,17 @@ class _ChatNode:
     @classmethod
     def INPUT_TYPES(cls):
         return {"required": {**cls.extra_inputs(), **_chat_inputs(cls.GATEWAY)},
-                "optional": dict(OPTIONAL_INPUTS),
+                "optional": {**OPTIONAL_INPUTS, **cls.extra_optional()},
                 "hidden": {"unique_id": "UNIQUE_ID"}}
 
     @classmethod
     def extra_inputs(cls) -> dict:
+        return {}
+
+    @classmethod
+    def extra_optional(cls) -> dict:
+        """Inputs added after the first release go last: ComfyUI saves widget values by
+        position, so a widget placed before others would shift every saved workflow's values."""
         return {}
 
     def route(self, store, **extra):
@@ -94,6 +102,7 @@ class _ChatNode:
                               prompt=prompt, temperature=temperature, top_p=top_p,
                               max_tokens=max_tokens, image_count=image_count)
         self.check_extra(**extra)
+        omit = validation.sampling_omitted(gateway=self.GATEWAY, model=model, top_p=top_p)
         image_urls = [] if images is None else [encoded.data_url for encoded in media.encode_images(
             images, catalog.chat_image_limits(self.GATEWAY, protocol),
             node=self.NODE_NAME, field="images")]
@@ -101,7 +110,7 @@ class _ChatNode:
         asked = Turn("user", prompt, image_urls)
         request = ChatRequest(model=model, turns=earlier + [asked], system=system_prompt,
                               temperature=temperature, top_p=top_p, max_tokens=max_tokens,
-                              seed=seed, stream=stream)
+                              seed=seed, stream=stream, omit=omit)
         route = self.route(comfy.key_store(), **extra)
         pusher = _TextPusher(unique_id)
         try:
@@ -139,6 +148,13 @@ class _TextPusher:
             comfy.show_text(self.node_id, text)
 
 
+def _protocol_input() -> tuple:
+    return (list(catalog.CHAT_PROTOCOLS), {
+        "default": "chat_completions", "tooltip":
+        "Wire protocol: chat_completions (OpenAI), anthropic_messages (Anthropic) or "
+        "responses (OpenAI Responses). Pick the one the model's vendor speaks natively."})
+
+
 class SeaCloudLLM(_ChatNode):
     GATEWAY = "seacloud"
     NODE_NAME = "SeaCloud LLM"
@@ -148,10 +164,7 @@ class SeaCloudLLM(_ChatNode):
 
     @classmethod
     def extra_inputs(cls):
-        return {"protocol": (list(catalog.SEACLOUD_PROTOCOLS), {
-            "default": "chat_completions", "tooltip":
-            "Wire protocol: chat_completions (OpenAI), anthropic_messages (Anthropic) or "
-            "responses (OpenAI Responses). Pick the one the model's vendor speaks natively."})}
+        return {"protocol": _protocol_input()}
 
     def protocol(self, protocol):
         return protocol
@@ -164,7 +177,8 @@ class SeaCloudLLM(_ChatNode):
 class CloudBaseLLM(_ChatNode):
     GATEWAY = "cloudbase"
     NODE_NAME = "CloudBase LLM"
-    DESCRIPTION = ("Chat with an LLM on Tencent CloudBase. The key (CLOUDBASE_API_KEY) and the "
+    DESCRIPTION = ("Chat with an LLM on Tencent CloudBase, in the Chat Completions, Anthropic "
+                   "Messages or Responses protocol. The key (CLOUDBASE_API_KEY) and the "
                    "environment id (CLOUDBASE_ENV_ID) come from the environment or the keys file, "
                    "never from the workflow.")
 
@@ -174,13 +188,21 @@ class CloudBaseLLM(_ChatNode):
                              "CloudBase model provider in the URL (cloudbase, hunyuan-exp, "
                              "deepseek, ...)."})}
 
-    def check_extra(self, provider):
+    @classmethod
+    def extra_optional(cls):
+        # Last, and optional: workflows saved before it existed load unchanged (chat_completions).
+        return {"protocol": _protocol_input()}
+
+    def protocol(self, provider, protocol=None):
+        return protocol or "chat_completions"
+
+    def check_extra(self, provider, protocol=None):
         from ..providers import validation
         validation.check_cloudbase_provider(self.NODE_NAME, provider)
 
-    def route(self, store, provider):
+    def route(self, store, provider, protocol=None):
         from ..providers import cloudbase
-        return cloudbase.chat_route(store, provider.strip())
+        return cloudbase.chat_route(store, provider.strip(), self.protocol(provider, protocol))
 
 
 class OpenComputingLLM(_ChatNode):

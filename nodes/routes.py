@@ -130,15 +130,21 @@ def register(routes, key_store=comfy.key_store) -> None:
         if cross_site(request):
             return refused("connections are not tested for another web site's page")
         result = await asyncio.get_running_loop().run_in_executor(
-            None, test_connection, key_store(), gateway)
+            None, test_connection, key_store(), gateway, comfy.data_directory())
         return web.json_response(result)
 
     @routes.get(PREFIX + "/catalog")
     async def catalog(request):
         from ..providers.catalog import as_json
+        from ..providers.model_lists import cached_names
         from . import NODE_CLASS_MAPPINGS
-        # the page finds the pack's nodes by class name: categories arrive translated
-        return web.json_response({**as_json(), "nodes": sorted(NODE_CLASS_MAPPINGS)})
+        # the page finds the pack's nodes by class name: categories arrive translated; which
+        # node makes which video operation is the nodes' to say, not the catalog's
+        return web.json_response({
+            **as_json(), "nodes": sorted(NODE_CLASS_MAPPINGS),
+            "video_nodes": {name: cls.OPERATION for name, cls in sorted(NODE_CLASS_MAPPINGS.items())
+                            if getattr(cls, "OPERATION", "")},
+            "live_models": cached_names(comfy.data_directory())})
 
 
 def register_with_comfyui() -> bool:

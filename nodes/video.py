@@ -11,8 +11,8 @@ from .image import PROMPT
 from .tasks import TaskNode, await_task, seed_input, start_task, usage_json
 
 VIDEO_TIMEOUT = 1800
-MAX_REFERENCE_VIDEOS = 3
-MAX_REFERENCE_AUDIOS = 3
+# How many reference videos and audios the reference node offers: the catalog's most.
+_, MAX_REFERENCE_VIDEOS, MAX_REFERENCE_AUDIOS = catalog.reference_limits()
 
 
 def _union(attribute: str) -> list[str]:
@@ -22,18 +22,44 @@ def _union(attribute: str) -> list[str]:
     return [DEFAULT] + values
 
 
+def _span(values) -> str:
+    values = sorted(values)
+    if len(values) > 2 and values == list(range(values[0], values[-1] + 1)):
+        return f"{values[0]}-{values[-1]}"
+    return "/".join(map(str, values))
+
+
+def _families(attribute: str) -> str:
+    """'Seedance 2.0: 4-15, Seedance 1.5 pro: 4-12, Wan: 5/10/15, Vidu: 1-16': each model
+    family's values, from the catalog (a family named by its first word where all its models
+    agree, else by the first model's name for each set of values)."""
+    groups: dict[str, dict[tuple, str]] = {}
+    for model in catalog.VIDEO_MODELS:
+        values = tuple(getattr(model, attribute))
+        if values:
+            base = model.name.split(" (")[0]
+            groups.setdefault(base.split()[0], {}).setdefault(values, base)
+    shown = []
+    for family, variants in groups.items():
+        for values, base in variants.items():
+            text = _span(values) if attribute == "durations" else ", ".join(values)
+            shown.append(f"{family if len(variants) == 1 else base}: {text}")
+    return "; ".join(shown)
+
+
 def _parameter_inputs() -> dict:
+    shortest, longest = catalog.video_durations()
     return {
-        "duration": ("INT", {"default": 0, "min": 0, "max": 16, "tooltip":
-                     "Length in seconds; 0 takes the model's default. Seedance 2.0: 4-15, "
-                     "Seedance 1.5: 4-12, Wan: 5/10/15, Vidu: 1-16."}),
+        "duration": ("INT", {"default": 0, "min": 0, "max": longest, "tooltip":
+                     f"Length in seconds; 0 takes the model's default. "
+                     f"{_families('durations')}."}),
         "resolution": (_union("resolutions"), {"default": DEFAULT, "tooltip":
-                       "Seedance and Vidu; 'default' takes the model's. Seedance 2.0 fast has "
-                       "no 1080p; Vidu has 540p."}),
+                       f"'default' takes the model's. {_families('resolutions')}."}),
         "ratio": (_union("ratios"), {"default": DEFAULT, "tooltip":
                   "Aspect ratio, Seedance and Vidu; 'default' takes the model's."}),
         "size": (_union("sizes"), {"default": DEFAULT, "tooltip":
-                 "Width*height, Wan only; 'default' takes 1920*1080."}),
+                 f"Width*height, Wan only; 'default' takes "
+                 f"{next(m.size for m in catalog.VIDEO_MODELS if m.sizes)}."}),
         "negative_prompt": ("STRING", {"default": "", "tooltip":
                             "What to avoid in the video (Wan only)."}),
         "off_peak": ("BOOLEAN", {"default": False, "tooltip":
@@ -41,6 +67,12 @@ def _parameter_inputs() -> dict:
                      "Fetch it later with Gateway Task From Id."}),
         "seed": seed_input("video"),
     }
+
+
+CUSTOM_MODEL = ("STRING", {"default": "", "tooltip":
+                "A model from OpenComputing's live model list, by its name or llmid, used "
+                "instead of model: one added after this release works too. A model the pack "
+                "knows keeps its rules; another gets what you set, and OpenComputing decides."})
 
 
 class _OpenComputingVideo(TaskNode):
@@ -51,11 +83,13 @@ class _OpenComputingVideo(TaskNode):
     @classmethod
     def INPUT_TYPES(cls):
         names = [m.name for m in catalog.video_models(cls.OPERATION)]
+        # custom_model goes last: a widget before the saved ones would shift their values
         return {"required": {
             "model": (names, {"default": names[0], "tooltip":
                       "The model; its OpenComputing llmid is looked up by the pack."}),
             "prompt": PROMPT, **cls.media_inputs(), **_parameter_inputs(),
-        }, "optional": cls.optional_inputs(), "hidden": {"unique_id": "UNIQUE_ID"}}
+        }, "optional": {**cls.optional_inputs(), "custom_model": CUSTOM_MODEL},
+            "hidden": {"unique_id": "UNIQUE_ID"}}
 
     @classmethod
     def media_inputs(cls) -> dict:
@@ -68,13 +102,18 @@ class _OpenComputingVideo(TaskNode):
     def uploads(self, model, **media) -> list:
         return []
 
-    async def submit(self, model, prompt, duration, resolution, ratio, size, negative_prompt, off_peak,
-               seed, unique_id=None, **media):
-        from ..providers import opencomputing, validation
+    async def submit(self, model, prompt, duration, resolution, ratio, size, negative_prompt,
+                     off_peak, seed, unique_id=None, custom_model="", **media):
+        from ..providers import model_lists, opencomputing, validation
 
         node = self.NODE_NAME
         validation.check_widgets(node, self.INPUT_TYPES(), {**locals(), **media})
-        chosen = catalog.video_model(self.OPERATION, model)
+        custom = (custom_model or "").strip()
+        if custom:
+            chosen = model_lists.video_model(comfy.key_store(), comfy.data_directory(),
+                                             self.OPERATION, custom, node=node)
+        else:
+            chosen = catalog.video_model(self.OPERATION, model)
         if chosen is None:
             validation.check_choice(node, "model", model,
                                     [m.name for m in catalog.video_models(self.OPERATION)])
@@ -115,9 +154,13 @@ class OpenComputingImageToVideo(_OpenComputingVideo):
 
     @classmethod
     def media_inputs(cls):
-        return {"first_frame": ("IMAGE", {"tooltip": "The video's first frame (one image). "
-                                                     "Seedance: 300-6000 px a side, aspect "
-                                                     "0.4-2.5; larger images are downscaled."})}
+        limits = catalog.SEEDANCE_LIMITS
+        low, high = limits.aspect_range
+        return {"first_frame": ("IMAGE", {"tooltip": f"The video's first frame (one image). "
+                                                     f"Seedance: {limits.min_side}-"
+                                                     f"{limits.max_side} px a side, aspect "
+                                                     f"{low:g}-{high:g}; larger images are "
+                                                     f"downscaled."})}
 
     @classmethod
     def optional_inputs(cls):
@@ -143,14 +186,17 @@ class OpenComputingImageToVideo(_OpenComputingVideo):
 
 class OpenComputingReferenceToVideo(_OpenComputingVideo):
     NODE_NAME = "OpenComputing Reference to Video"
-    DESCRIPTION = ("Starts a reference-to-video job on OpenComputing (Seedance 2.0): up to 9 "
-                   "images, 3 videos and 3 audios (videos and audios 15 s at most in all; audio "
+    _IMAGES, _VIDEOS, _AUDIOS = catalog.reference_limits()
+    DESCRIPTION = (f"Starts a reference-to-video job on OpenComputing (Seedance 2.0): up to "
+                   f"{_IMAGES} images, {_VIDEOS} videos and {_AUDIOS} audios (videos and audios "
+                   f"{catalog.video_models('r2v')[0].max_reference_seconds:g} s at most in all; audio "
                    "only with an image or a video).")
     OPERATION = "r2v"
 
     @classmethod
     def optional_inputs(cls):
-        inputs = {"images": ("IMAGE", {"tooltip": "Reference images (a batch, up to 9)."})}
+        inputs = {"images": ("IMAGE", {"tooltip": f"Reference images (a batch, up to "
+                                                  f"{cls._IMAGES})."})}
         for i in range(1, MAX_REFERENCE_VIDEOS + 1):
             inputs[f"video_{i}"] = ("VIDEO", {"tooltip": "A reference video, sent as mp4."})
         for i in range(1, MAX_REFERENCE_AUDIOS + 1):

@@ -6,9 +6,10 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from . import http, sse
+from .answers import Answer
 from .credentials import Access
 from .dialects import ChatRequest, Dialect, Progress
-from .errors import GatewayError, read_error, redact
+from .errors import GatewayError, redact
 
 REPLY_TIMEOUT = 300.0   # a whole reply from a slow model
 STREAM_GAP_TIMEOUT = 120.0  # silence allowed between two streamed events
@@ -23,6 +24,9 @@ class ChatRoute:
     headers: dict[str, str] = field(default_factory=dict)
     request_id: str | None = None  # sent as X-Request-Id where the gateway traces it
     extend_body: Callable[[dict, ChatRequest], dict] | None = None
+    # The gateway's own reading of a 2xx answer (its module's classify): an error it sends
+    # with HTTP 200, whole or as a stream chunk, is found there, not by a generic reader.
+    classify: Callable[[dict], Answer] | None = None
 
 
 @dataclass
@@ -53,7 +57,7 @@ def complete(route: ChatRoute, request: ChatRequest, *,
     body = route.dialect.body(request)
     if route.extend_body:
         body = route.extend_body(body, request)
-    progress = Progress()
+    progress = Progress(classify=route.classify)
     if request.stream:
         for kind, item in http.in_background(lambda: _stream(route, body), check_cancelled):
             if kind == "json":
@@ -128,9 +132,10 @@ def _read_whole(route: ChatRoute, payload, progress: Progress) -> None:
         route.dialect.read_reply(payload, progress)
         if progress.full_text:
             return
-    code, message = read_error(payload)
-    if message:  # an error inside an HTTP 200 (CloudBase and others do this)
-        raise _error(route, message, code=code, status=200, raw=str(payload))
+        answer = route.classify(payload) if route.classify else None
+        if answer is not None and not answer.ok:
+            # an error inside an HTTP 200 (CloudBase and others do this), in the gateway's words
+            raise _error(route, answer.reason, code=answer.code, status=200, raw=str(payload))
     if not progress.done:
         # A 2xx the pack cannot read may still be an answer the gateway charged for.
         raise _error(route, f"sent a reply in an unexpected shape: {str(payload)[:200]}",
@@ -144,4 +149,4 @@ def _error(route: ChatRoute, message: str, *, code=None, status=None, hint=None,
     return GatewayError(gateway.title, message, status=status, code=code,
                         request_id=route.request_id,
                         hint=hint or gateway.hint(status, code, message), raw=raw,
-                        maybe_accepted=maybe_accepted)
+                        maybe_accepted=maybe_accepted, transient=gateway.transient(code, message))

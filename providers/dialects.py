@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from typing import Callable
 
 from .errors import read_error
 from .sse import Event
@@ -26,6 +27,9 @@ class ChatRequest:
     max_tokens: int | None = None
     seed: int | None = None
     stream: bool = False
+    # Sampling fields the model's family refuses (catalog.sampling): kept in the request's
+    # identity, left out of the body.
+    omit: tuple[str, ...] = ()
 
 
 @dataclass
@@ -37,6 +41,9 @@ class Progress:
     reply_id: str | None = None
     error: tuple[str | None, str] | None = None  # (code, message) sent inside the stream
     done: bool = False
+    # The gateway's classifier of a 2xx answer (ChatRoute.classify), for a stream chunk that
+    # carries no text: some gateways put their error there.
+    classify: Callable | None = None
 
     @property
     def full_text(self) -> str:
@@ -56,9 +63,9 @@ def _tokens(usage) -> dict:
 
 
 def _with_set(body: dict, request: ChatRequest, *names: str) -> dict:
-    """body plus those of the request's sampling fields that are set."""
+    """body plus those of the request's sampling fields that are set and not omitted."""
     body.update({name: getattr(request, name) for name in names
-                 if getattr(request, name) is not None})
+                 if getattr(request, name) is not None and name not in request.omit})
     return body
 
 
@@ -82,10 +89,19 @@ def _json(event: Event):
         return None
 
 
+def _chunk_error(chunk: dict, progress: Progress) -> tuple[str | None, str | None]:
+    """(code, message) of an error a gateway sent as a stream chunk, by its own classifier."""
+    if progress.classify is None:
+        return read_error(chunk)
+    answer = progress.classify(chunk)
+    return (None, None) if answer.ok else (answer.code, answer.reason)
+
+
 class Dialect:
     name: str
     temperature_max = 2.0
     end_marker: str  # the event that ends a complete stream (read_event sets progress.done)
+    headers: dict[str, str] = {}  # request headers the protocol itself wants, on any gateway
 
     def body(self, request: ChatRequest) -> dict:
         raise NotImplementedError
@@ -146,7 +162,7 @@ class ChatCompletions(Dialect):
         if chunk.get("finish") == "1":
             progress.done = True  # OpenComputing's last chunk (usage), before [DONE]
         if "choices" not in chunk and "content" not in chunk:
-            code, message = read_error(chunk)
+            code, message = _chunk_error(chunk, progress)
             if message:
                 progress.error = (code, message)
                 return ""
@@ -168,6 +184,7 @@ class AnthropicMessages(Dialect):
     name = "anthropic_messages"
     temperature_max = 1.0
     end_marker = "message_stop"
+    headers = {"anthropic-version": "2023-06-01"}  # what Anthropic's own SDK sends
 
     def body(self, request):
         messages = []

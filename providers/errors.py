@@ -1,4 +1,7 @@
-"""The pack's one error type, and the reading of every error shape the gateways send."""
+"""The pack's one error type, and the one reader of the error bodies gateways send with an HTTP
+error status (>= 400) or as an error event inside a stream. A 2xx answer is read by its own
+gateway's classifier (seacloud/gptunnel/cloudbase/opencomputing.classify), and what an error
+means for the user comes from that gateway's vocabulary (gateways.Gateway.vocabulary)."""
 from __future__ import annotations
 
 import json
@@ -32,8 +35,12 @@ class GatewayError(RuntimeError):
 
     def __init__(self, gateway: str, message: str, *, status: int | None = None,
                  code: str | None = None, request_id: str | None = None,
-                 hint: str | None = None, raw: str | None = None, maybe_accepted: bool = False):
+                 hint: str | None = None, raw: str | None = None, maybe_accepted: bool = False,
+                 transient: bool | None = None):
         self.gateway = gateway
+        # What the gateway's vocabulary says of this error: True when trying again later can
+        # help (a poll keeps going), False when it cannot, None when the vocabulary has no word.
+        self.transient = transient
         # True when a create request may have reached the gateway although no answer came back
         # (read timeout, connection lost mid-reply, 502/504): it must not be sent again blindly.
         self.maybe_accepted = maybe_accepted
@@ -67,7 +74,9 @@ class GatewayError(RuntimeError):
 
 
 def read_error(payload) -> tuple[str | None, str | None]:
-    """(code, message) from any error body the gateways are known to send, else (None, None).
+    """(code, message) of an HTTP error body (status >= 400) or a stream's error event, in any
+    shape the gateways are known to send, else (None, None). Not for 2xx answers: each
+    gateway's classify() reads those.
 
     Shapes (PROTOCOLS.md): {"error": "text"}, {"error": {"message", "code"|"type"}},
     {"code": "X", "message"} (CloudBase, GPTunnel code != 0 with zod "issues"),

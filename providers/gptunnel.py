@@ -1,5 +1,6 @@
-"""GPTunnel: Seedream 3 (async create/result) and Seedream 4 (synchronous generate).
-Auth is the bare key; errors may come as HTTP 200 with code != 0."""
+"""GPTunnel: the asynchronous create/result endpoint (Seedream 3 and the other media models the
+catalog lists: GPT Image, Imagen, Seedance, Veo; images and video) and Seedream 4 (synchronous
+generate). Auth is the bare key; errors come as HTTP 200 with code != 0 (its error table)."""
 from __future__ import annotations
 
 from typing import Callable
@@ -60,12 +61,20 @@ def raise_error(answer: answers.Answer, *, maybe_accepted: bool = False):
     raise GatewayError(gateway.title, answer.reason, code=answer.code, status=200,
                        raw=answers.shown(answer.data, 2000), maybe_accepted=maybe_accepted,
                        hint=gateway.hint(400 if answer.code else None, answer.code,
-                                         answer.reason))
+                                         answer.reason),
+                       transient=gateway.transient(answer.code, answer.reason))
 
 
 def seedream3_create(store: KeyStore, *, body: dict, identity: dict) -> Create:
+    return media_create(store, body=body, identity=identity, kind="image")
+
+
+def media_create(store: KeyStore, *, body: dict, identity: dict, kind: str,
+                 estimate: float | None = None) -> Create:
+    """A job of /v1/media/create for any of its models; `kind` is what the model makes."""
     def send(index: int, fp: str) -> Job:
-        return ADAPTERS["seedream3"].submit(store, body=body, fingerprint=fp)
+        return ADAPTERS["seedream3"].submit(store, body=body, fingerprint=fp, kind=kind,
+                                            estimate=estimate)
 
     return Create("GPTunnel", {"gateway": "gptunnel", "endpoint": endpoint_identity(),
                                **identity}, send, SUBMIT_LEASE)
@@ -81,8 +90,12 @@ def seedream4_create(store: KeyStore, *, body: dict, identity: dict,
                                **identity}, send, GENERATE_LEASE)
 
 
-class Seedream3:
-    def submit(self, store: KeyStore, *, body: dict, fingerprint: str) -> Job:
+class MediaTasks:
+    """/v1/media/create and /v1/media/result. Its operation keeps the name "seedream3", which
+    journals written by earlier versions hold."""
+
+    def submit(self, store: KeyStore, *, body: dict, fingerprint: str, kind: str = "image",
+               estimate: float | None = None) -> Job:
         access = store.access("gptunnel")
         reply = http.call_json(access, "POST", "/v1/media/create", json=body,
                                idempotent=False, read_timeout=SUBMIT_TIMEOUT)
@@ -93,7 +106,8 @@ class Seedream3:
             raise GatewayError("GPTunnel", f"accepted the request but sent no task id: "
                                            f"{answers.shown(reply)}", maybe_accepted=True,
                                raw=answers.shown(reply, 2000))
-        job = Job("gptunnel", "seedream3", str(reply["id"]), fingerprint, body["model"], "image")
+        job = Job("gptunnel", "seedream3", str(reply["id"]), fingerprint, body["model"], kind,
+                  estimate=estimate)
         job.apply(self._status(answer))
         return job
 
@@ -117,16 +131,24 @@ class Seedream3:
                      else State.FAILED)
             return Status(state, message=answer.reason, raw=reply, usage=_cost(reply))
         state = SEEDREAM3_STATES.get(str(reply.get("status", "")).lower(), State.RUNNING)
-        url = reply.get("url")
-        return Status(state, result_urls=[url] if isinstance(url, str) and url else [],
-                      raw=reply, usage=_cost(reply))
+        url = next((value for value in (reply.get(k) for k in ("url", "result", "video_url"))
+                    if isinstance(value, str) and value.startswith(("http://", "https://"))),
+                   None)
+        return Status(state, result_urls=[url] if url else [], raw=reply, usage=_cost(reply))
 
     def cancel(self, store: KeyStore, job: Job) -> bool:
         return False  # GPTunnel has no cancel: the job stays journalled and the next run resumes
 
 
 def _cost(reply: dict) -> dict:
-    return {"cost": reply["cost"]} if "cost" in reply else {}
+    """What the answer says it cost: `cost` (Seedream 4's page), and `usage.total_cost` or a
+    top-level `total_cost` (the shape of GPTunnel's other APIs; no media page shows one)."""
+    cost = {"cost": reply["cost"]} if "cost" in reply else {}
+    usage = reply.get("usage")
+    total = usage.get("total_cost") if isinstance(usage, dict) else reply.get("total_cost")
+    if isinstance(total, (int, float, str)) and not isinstance(total, bool):
+        cost["total_cost"] = total
+    return cost
 
 
 def generate(store: KeyStore, body: dict) -> dict:
@@ -147,4 +169,6 @@ def generate(store: KeyStore, body: dict) -> dict:
     return reply
 
 
-ADAPTERS = {"seedream3": Seedream3()}
+Seedream3 = MediaTasks  # the older name
+
+ADAPTERS = {"seedream3": MediaTasks()}

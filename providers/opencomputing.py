@@ -19,7 +19,7 @@ CHAT_PATH = "/llmage/v1/chat/completions"
 
 def chat_route(store: KeyStore) -> ChatRoute:
     return ChatRoute(store.access("opencomputing"), CHAT_PATH, DIALECTS["chat_completions"],
-                     extend_body=_page_fields)
+                     extend_body=_page_fields, classify=classify)
 
 
 def _page_fields(body, request):
@@ -56,8 +56,11 @@ class Upload:
 def video_fields(model: VideoModel, *, prompt: str, duration: int, resolution: str | None,
                  ratio: str | None, size: str | None, negative_prompt: str,
                  off_peak: bool) -> dict:
-    """The form fields for one model, with only the parameters that model takes."""
-    fields = {"llmid": model.llmid, "prompt": prompt, "duration": duration}
+    """The form fields for one model, with only the parameters that model takes (a model
+    from the live list the catalog does not know: those the user set)."""
+    fields = {"llmid": model.llmid, "prompt": prompt}
+    if duration:
+        fields["duration"] = duration
     if model.model:
         fields["model"] = model.model
     if resolution:
@@ -71,6 +74,8 @@ def video_fields(model: VideoModel, *, prompt: str, duration: int, resolution: s
         fields["negative_prompt"] = negative_prompt
     if model.off_peak:
         fields["off_peak"] = "Y" if off_peak else "N"
+    elif model.generic and off_peak:
+        fields["off_peak"] = "Y"
     return fields
 
 
@@ -100,7 +105,8 @@ def raise_error(answer: answers.Answer):
     gateway = GATEWAYS["opencomputing"]
     raise GatewayError(gateway.title, answer.reason, code=answer.code, status=200,
                        raw=answers.shown(answer.data, 2000),
-                       hint=gateway.hint(None, answer.code, answer.reason))
+                       hint=gateway.hint(None, answer.code, answer.reason),
+                       transient=gateway.transient(answer.code, answer.reason))
 
 
 def video_create(store: KeyStore, *, operation: str, model: VideoModel, fields: dict,

@@ -88,10 +88,12 @@ async def await_jobs(jobs: list[Job], *, kind: str, store: KeyStore, journal: Jo
                 raise _timed_out(jobs, timeout)
             moment = min([due[id(j)] for j in jobs if not j.state.terminal] + [deadline + 0.01])
             await waiting.sleep(moment - time.monotonic(), user, tick)
-    except BaseException:
+    except BaseException as stopped:
         # Only the user's own Cancel ever cancels on the gateway: after an error (a cut answer,
-        # a timeout, a bug) the job goes on there and stays journalled for the next run.
-        if user.pressed:
+        # a timeout, a bug) the job goes on there and stays journalled for the next run. When
+        # another node took the Cancel, ComfyUI ends the run and this wait is cancelled as a
+        # task: it asks once more whether the user pressed Cancel (and not another node failed).
+        if user.pressed or (isinstance(stopped, asyncio.CancelledError) and user.asked_now()):
             await _cancel(jobs, store, journal)
         raise
     failed = [job for job in jobs if job.state in (State.FAILED, State.CANCELLED)]
@@ -127,6 +129,13 @@ class _UserCancel:
             self.pressed = True
             raise
 
+    def asked_now(self) -> bool:
+        try:
+            self()
+        except BaseException:
+            return True
+        return False
+
 
 async def _poll(jobs, store, journal, failures, slowdown, check_cancelled, tick) -> None:
     def poll(job):
@@ -155,7 +164,10 @@ async def _poll(jobs, store, journal, failures, slowdown, check_cancelled, tick)
             slowdown[job.gateway] = min(MAX_SLOWDOWN, slowdown.get(job.gateway, 1.0) * 2)
             continue
         failures[id(job)] += 1
-        if result.status in FATAL_POLL_STATUSES or failures[id(job)] >= MAX_POLL_FAILURES:
+        # The gateway's vocabulary decides for a word it knows (balance, bad id: waiting
+        # cannot help; heavy load: it can); HTTP statuses for the rest.
+        if (result.status in FATAL_POLL_STATUSES or result.transient is False
+                or failures[id(job)] >= MAX_POLL_FAILURES):
             raise result
 
 

@@ -23,8 +23,9 @@ def job_fraction(job: Job) -> float:
 
 def job_text(job: Job) -> str:
     if job.state is State.QUEUED:
-        return (f"in queue, position {job.queue_position}" if job.queue_position is not None
-                else "in queue")
+        # a position of 0 is no position (SeaCloud sends a fixed 0), and neither is a negative
+        position = job.queue_position
+        return f"in queue, position {position}" if position and position > 0 else "in queue"
     if job.state is State.RUNNING:
         return f"running {job.progress:.0%}" if job.progress is not None else "running"
     if job.state is State.SUCCEEDED:

@@ -23,10 +23,10 @@ CHAT_PATHS = {
 
 
 def chat_route(store: KeyStore, protocol: str) -> ChatRoute:
-    headers = {"anthropic-version": "2023-06-01"} if protocol == "anthropic_messages" else {}
     return ChatRoute(store.access("seacloud", "llm"), CHAT_PATHS[protocol], DIALECTS[protocol],
-                     headers=headers, request_id=f"mgn-{uuid.uuid4().hex}",
-                     extend_body=_ask_stream_usage if protocol == "chat_completions" else None)
+                     headers=dict(DIALECTS[protocol].headers), request_id=f"mgn-{uuid.uuid4().hex}",
+                     extend_body=_ask_stream_usage if protocol == "chat_completions" else None,
+                     classify=classify)
 
 
 def _ask_stream_usage(body, request):
@@ -45,9 +45,9 @@ SUBMIT_LEASE = SUBMIT_TIMEOUT * 3  # the longest a send may run, retries of refu
 
 
 def classify(reply) -> answers.Answer:
-    """SeaCloud's queue answers: a job view (COMPLETED with `error` is a failure), or one of its
-    error shapes: {"error": {code, message}}, {"detail": ...}, {"status": {code, message,
-    error_code}} (credits)."""
+    """SeaCloud's answers, queue and LLM alike: a job view (COMPLETED with `error` is a failure)
+    or a chat reply, or one of its error shapes: {"error": {code, message}}, {"error": "text"}
+    (LLM), {"detail": ...}, {"status": {code, message, error_code}} (credits)."""
     if not isinstance(reply, dict):
         return answers.error(f"answered {answers.shown(reply)}")
     status = reply.get("status")
@@ -69,9 +69,11 @@ def classify(reply) -> answers.Answer:
 
 def raise_error(access, answer: answers.Answer, *, status: int | None = 200,
                 maybe_accepted: bool = False):
+    gateway = access.gateway
     raise GatewayError("SeaCloud", answer.reason, code=answer.code, status=status,
                        raw=answers.shown(answer.data, 2000), maybe_accepted=maybe_accepted,
-                       hint=access.gateway.hint(None, answer.code, answer.reason))
+                       hint=gateway.hint(None, answer.code, answer.reason),
+                       transient=gateway.transient(answer.code, answer.reason))
 
 
 def queue_create(store: KeyStore, *, model_id: str, kind: str, body: dict, seed: int,
@@ -111,18 +113,24 @@ class Queue:
                                raw=answers.shown(reply, 2000))
         request_id = str(request_id)
         return Job("seacloud", "seacloud_queue", request_id, fingerprint, model_id, kind,
-                   handles=self._handles(access, request_id, reply),
+                   handles=self._handles(access, request_id, reply, model_id),
                    queue_position=_position(reply.get("queue_position")))
 
     def task(self, store: KeyStore, request_id: str, kind: str, fingerprint: str) -> Job:
-        """A job for a request id submitted elsewhere (URLs derived; unconfirmed path shape)."""
+        """A job for a request id submitted elsewhere: the model is not known, so the URLs are
+        derived without it (an unconfirmed path shape; see _handles)."""
         access = store.access("seacloud", "model")
         return Job("seacloud", "seacloud_queue", request_id, fingerprint, "seacloud", kind,
                    handles=self._handles(access, request_id, {}))
 
     @staticmethod
-    def _handles(access, request_id: str, reply: dict) -> dict:
-        derived = access.url(f"/v1/queue/requests/{_segment(request_id)}")
+    def _handles(access, request_id: str, reply: dict, model_id: str | None = None) -> dict:
+        """The URLs a submit answer names, else the documented ones: multimodal/submit and
+        multimodal/result show {base}/v1/queue/{model_id}/requests/{request_id}/status (and
+        /response, /cancel). Without the model id (a task picked up by its id) the path has
+        no model segment, which no public page confirms."""
+        where = f"/v1/queue/{_segment(model_id)}" if model_id else "/v1/queue"
+        derived = access.url(f"{where}/requests/{_segment(request_id)}")
         handles = {}
         for name, suffix in (("status_url", "/status"), ("response_url", "/response"),
                              ("cancel_url", "/cancel")):
@@ -138,7 +146,8 @@ class Queue:
         """A handle, checked again: a journal written by an older version may hold any URL."""
         url = job.handles.get(name)
         if not isinstance(url, str) or not access.same_origin(url):
-            return self._handles(access, job.task_id, {})[name]
+            model = job.label if job.label != "seacloud" else None
+            return self._handles(access, job.task_id, {}, model)[name]
         return url
 
     def poll(self, store: KeyStore, job: Job) -> Status:
@@ -193,7 +202,11 @@ class Queue:
 
 
 def _position(value) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
+    """A real queue position, or None: multimodal/submit documents queue_position as "currently
+    returned as a fixed value of 0", so 0 says nothing about the queue."""
+    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+        return value
+    return None
 
 
 def _segment(value) -> str:

@@ -118,6 +118,18 @@ def check_chat(node: str, *, gateway: str, protocol: str, model: str, prompt: st
                                  f"{catalog.CHAT_MAX_IMAGES} can go in one message.")
 
 
+def sampling_omitted(*, gateway: str, model: str, top_p: float) -> tuple[str, ...]:
+    """The sampling fields to leave out of the body for this model's family (catalog.SAMPLING):
+    those it does not take, and of a pair it takes only one of, the one not chosen (top_p moved
+    away from 1 means the user chose nucleus sampling over temperature)."""
+    rule = catalog.sampling(gateway, model)
+    omitted = [name for name in catalog.SAMPLING_FIELDS if name not in rule.sent]
+    if rule.either:
+        field, neutral, other = rule.either
+        omitted.append(other if {"top_p": top_p}.get(field, neutral) != neutral else field)
+    return tuple(omitted)
+
+
 def check_cloudbase_provider(node: str, provider: str) -> None:
     if not CLOUDBASE_PROVIDER.fullmatch(provider.strip()):
         fail(node, "provider", f"must be a provider name such as cloudbase, hunyuan-exp or "
@@ -310,6 +322,13 @@ def video_settings(node: str, model, *, duration: int, resolution: str, ratio: s
     """The model's values for the node's inputs. "default" (duration 0) takes the page's default;
     an input the model does not take is not sent (the page hides it); a value the model does not
     allow for an input it takes is an error naming the allowed values."""
+
+    if model.generic:  # not in the catalog: what is set goes as it is, the gateway decides
+        return {"duration": duration or None,
+                "resolution": None if resolution == DEFAULT else resolution,
+                "ratio": None if ratio == DEFAULT else ratio,
+                "size": None if size == DEFAULT else size,
+                "negative_prompt": negative_prompt.strip(), "off_peak": bool(off_peak)}
 
     def pick(field, value, allowed, default):
         if not allowed or value == DEFAULT:

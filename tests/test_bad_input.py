@@ -33,6 +33,8 @@ VALID = {
                            count=1),
     "GPTunnelSeedream3Submit": dict(prompt="a lighthouse", ar="16:9", seed=1, count=1),
     "GPTunnelSeedream4": dict(prompt="a fox", size="2K", aspect_ratio="16:9", seed=1, count=1),
+    "GPTunnelMediaSubmit": dict(model="seedance-1-lite-480P-5s", prompt="a kite", ar="16:9",
+                                seed=1, count=1),
     "OpenComputingTextToVideo": dict(VIDEO, model="Seedance 2.0 (Doubao)"),
     "OpenComputingImageToVideo": dict(VIDEO, model="Seedance 2.0 (Doubao)",
                                       first_frame=GOOD_FRAME),
@@ -45,10 +47,11 @@ VALID = {
 }
 LLM_NODES = ("SeaCloudLLM", "CloudBaseLLM", "OpenComputingLLM")
 PROMPT_NODES = (*LLM_NODES, "SeaCloudSubmit", "GPTunnelSeedream3Submit", "GPTunnelSeedream4",
-                "OpenComputingTextToVideo", "OpenComputingImageToVideo",
+                "GPTunnelMediaSubmit", "OpenComputingTextToVideo", "OpenComputingImageToVideo",
                 "OpenComputingReferenceToVideo")
 IMAGE_INPUTS = [("SeaCloudLLM", "images"), ("SeaCloudSubmit", "images"),
                 ("GPTunnelSeedream3Submit", "image"), ("GPTunnelSeedream4", "images"),
+                ("GPTunnelMediaSubmit", "image"),
                 ("OpenComputingImageToVideo", "first_frame"),
                 ("OpenComputingImageToVideo", "last_frame"),
                 ("OpenComputingReferenceToVideo", "images")]
@@ -446,4 +449,5 @@ def test_a_request_id_from_the_gateway_is_escaped_in_derived_urls(emulator):
                                                           "status": "queued"}))
     task = call("SeaCloudSubmit")
     assert task[0].jobs[0].handles["status_url"] == (emulator.base_url("seacloud", "model")
-                                                     + "/v1/queue/requests/..%2Fx%3Fy/status")
+                                                     + "/v1/queue/nano_banana_2/requests/"
+                                                       "..%2Fx%3Fy/status")

@@ -38,8 +38,9 @@ def test_seacloud_wrong_key(emulator):
      Reply(402, json={"status": {"code": 402, "message": "Insufficient credits", "error_code": 40201},
                       "data": None}),
      402, "40201: Insufficient credits", "Top up"),
+    # the vocabulary's action: the key was fine, the account lacks the model
     ("SeaCloudLLM", "seacloud", Reply(403, json={"detail": "Model not allowed for this user"}),
-     403, "Model not allowed for this user", "SEACLOUD_API_KEY"),
+     403, "Model not allowed for this user", "may not use this model"),
     ("SeaCloudLLM", "seacloud", Reply(404, json={"error": "not found"}), 404, "not found",
      "model name"),
     # a 502 may have hidden an answer that was paid: not asked again without a new seed
@@ -50,7 +51,7 @@ def test_seacloud_wrong_key(emulator):
      "ACCESS_TOKEN_EXPIRED: token expired", "CLOUDBASE_API_KEY"),
     ("CloudBaseLLM", "cloudbase",
      Reply(400, json={"code": "AI_MODEL_NOT_FOUND", "message": "model not found"}), 400,
-     "AI_MODEL_NOT_FOUND: model not found", "parameters"),
+     "AI_MODEL_NOT_FOUND: model not found", "Check the model"),
     ("CloudBaseLLM", "cloudbase", Reply(403, json={"code": "INVALID_ENV", "message": "env not found"}),
      403, "INVALID_ENV: env not found", "CLOUDBASE_API_KEY"),
     ("OpenComputingLLM", "opencomputing",

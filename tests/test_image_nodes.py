@@ -103,7 +103,8 @@ def test_short_submit_reply_derives_the_urls(emulator):
     emulator.short_submit_reply = True
     images, _, _ = await_images(seacloud_submit())
     assert images.shape[0] == 1
-    assert emulator.calls("seacloud", "/model/v1/queue/requests/")
+    # derived as multimodal/submit shows them: the model id, then requests/{request_id}
+    assert emulator.calls("seacloud", "/model/v1/queue/nano_banana_2/requests/")
 
 
 @pytest.mark.parametrize("outcome, message", [
@@ -160,7 +161,9 @@ def test_status_line_and_progress_bar(emulator, fake_comfy):
     emulator.jobs.queue_seconds, emulator.jobs.run_seconds = 0.2, 0.4
     nodes["GatewayAwaitImages"]().wait(seacloud_submit(), 30, unique_id="9")
     texts = [t for node, t in fake_comfy.texts if node == "9"]
-    assert any("SeaCloud nano_banana_2: in queue, position" in t for t in texts), texts
+    # SeaCloud documents queue_position as a fixed 0: no position is shown
+    assert any("SeaCloud nano_banana_2: in queue ·" in t for t in texts), texts
+    assert not any("position" in t for t in texts), texts
     assert any("running" in t for t in texts), texts
     assert texts[-1].startswith("SeaCloud nano_banana_2: done · 0:0")
     fractions = [value for value, _ in fake_comfy.progress]

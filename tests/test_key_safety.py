@@ -207,7 +207,8 @@ def test_no_route_answer_shows_a_good_key(emulator, monkeypatch, tmp_path, all_l
         texts.append(request("POST", f"/model_gateway/test/{gateway}")[1])
     texts.append(request("POST", "/model_gateway/keys/seacloud",
                          {"SEACLOUD_API_KEY": KEYS["seacloud"]})[1])
-    assert len(emulator.calls()) == 4  # the keys were really used
+    # the keys were really used: one call each, five for OpenComputing's model lists
+    assert len(emulator.calls()) == 8
     for key in KEYS.values():
         assert key not in "\n".join(texts) + all_logs.text
         assert key[:-4] not in "\n".join(texts) + all_logs.text
@@ -230,7 +231,7 @@ def test_connection_test_with_a_broken_keys_file(emulator, monkeypatch, tmp_path
 def test_connection_test_maps_an_unexpected_failure(emulator, monkeypatch, all_logs):
     connection = submodule("providers.connection")
 
-    def explode(access):
+    def explode(store, access, directory):
         raise UnicodeEncodeError("latin-1", f"Bearer {access.key}", 7, 8, "ordinal not in range")
     monkeypatch.setitem(connection.PROBES, "gptunnel", ("main", explode))
     status, text = request("POST", "/model_gateway/test/gptunnel")
@@ -242,6 +243,6 @@ def test_connection_test_maps_an_unexpected_failure(emulator, monkeypatch, all_l
 
 @pytest.mark.parametrize("fault", ["reset_before", "non_json", "truncated", "500"])
 def test_connection_test_maps_gateway_trouble(emulator, fault):
-    emulator.fault("opencomputing", "/llmage/tasks", fault, times=10)
+    emulator.fault("opencomputing", "/llmage/v1/models", fault, times=10)
     status, text = request("POST", "/model_gateway/test/opencomputing")
     assert status == 200 and isinstance(json.loads(text)["message"], str)

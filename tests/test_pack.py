@@ -35,7 +35,8 @@ def test_imports_under_any_folder_name_without_comfyui_or_heavy_modules():
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
     assert report["nodes"] == [
-        "CloudBaseLLM", "GPTunnelSeedream3Submit", "GPTunnelSeedream4", "GatewayAwaitImages",
+        "CloudBaseLLM", "GPTunnelMediaSubmit", "GPTunnelSeedream3Submit", "GPTunnelSeedream4",
+        "GatewayAwaitImages",
         "GatewayAwaitVideo", "GatewayTaskFromId", "OpenComputingImageToVideo", "OpenComputingLLM",
         "OpenComputingReferenceToVideo", "OpenComputingTextToVideo", "SeaCloudLLM",
         "SeaCloudSubmit"]

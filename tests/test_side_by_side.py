@@ -242,3 +242,38 @@ def test_an_older_comfyui_logs_one_line_at_load_and_no_traceback(tmp_path):
     assert result.returncode == 0, result.stderr
     lines = [line for line in result.stderr.splitlines() if "0.3.45" in line]
     assert len(lines) == 1 and "Traceback" not in result.stderr, result.stderr
+
+
+def _executing_prompt(monkeypatch, prompt_id="prompt-7"):
+    context = types.SimpleNamespace(prompt_id=prompt_id, node_id="n", list_index=None)
+    utils = types.ModuleType("comfy_execution.utils")
+    utils.get_executing_context = lambda: context
+    monkeypatch.setitem(sys.modules, "comfy_execution.utils", utils)
+    monkeypatch.setitem(sys.modules, "comfy_execution", types.ModuleType("comfy_execution"))
+    submodule("nodes.comfy")._module.cache_clear()
+
+
+@pytest.mark.parametrize("first_node_ends_by", ["cancel", "error"])
+def test_a_wait_ended_by_comfyui_cancels_remotely_only_after_the_users_cancel(
+        emulator, fake_comfy, monkeypatch, first_node_ends_by):
+    """ComfyUI ends a run when one node raises, and the run's other coroutine nodes are
+    cancelled as tasks: the job behind such a wait is cancelled on the gateway if the user
+    pressed Cancel, never when another node failed."""
+    _executing_prompt(monkeypatch, f"prompt-{first_node_ends_by}")  # ids are unique per run
+    emulator.jobs.queue_seconds = 30.0
+
+    async def main():
+        task = await submit(seed=1)
+        waiting = asyncio.ensure_future(await_images(task))
+        await asyncio.sleep(0.3)
+        if first_node_ends_by == "cancel":
+            fake_comfy.interrupted.set()
+            with pytest.raises(fake_comfy.InterruptProcessingException):
+                submodule("nodes.comfy").check_interrupted()  # another node takes the flag
+        waiting.cancel()  # what ComfyUI's run does to its pending nodes when it ends
+        with pytest.raises(asyncio.CancelledError):
+            await waiting
+
+    asyncio.run(main())
+    expected = 1 if first_node_ends_by == "cancel" else 0
+    assert len(emulator.calls("seacloud", "/cancel")) == expected

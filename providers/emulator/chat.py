@@ -8,8 +8,18 @@ import time
 from .server import Recorded, Reply, route
 
 TITLES = {"seacloud": "SeaCloud", "cloudbase": "CloudBase", "opencomputing": "OpenComputing"}
-CLOUDBASE_FIELDS = {"model", "messages", "stream", "temperature", "top_p", "max_tokens"}
-CLOUDBASE_TEXT_ONLY = {"hy3-preview"}
+
+
+def _cloudbase_fields() -> set[str]:
+    from ..cloudbase import CHAT_COMPLETIONS_FIELDS
+    return set(CHAT_COMPLETIONS_FIELDS)
+
+
+def _text_only(gateway: str, model: str) -> bool:
+    """The catalog's word: a listed model without vision refuses images."""
+    from ..catalog import chat_model
+    known = chat_model(gateway, model)
+    return known is not None and not known.vision
 
 
 def compose(gateway: str, model: str, prompt: str, images: int, turns: int) -> str:
@@ -19,6 +29,18 @@ def compose(gateway: str, model: str, prompt: str, images: int, turns: int) -> s
     turn = f" (turn {turns})" if turns > 1 else ""
     return (f"[sandbox {TITLES[gateway]} {model}]{turn}{seen} A cinematic, detailed scene of "
             f"{prompt.strip().rstrip('.!?。')}, soft golden light, shallow depth of field.")
+
+
+BOTH_SAMPLING = ("`temperature` and `top_p` cannot both be specified for this model. Please use "
+                 "only one.")
+
+
+def _sampling_refused(gateway: str, body: dict) -> bool:
+    """Anthropic's newer models refuse temperature and top_p together, in any protocol: the
+    family comes from the pack's catalog, the one place that knows it."""
+    from ..catalog import chat_family
+    return (chat_family(gateway, str(body.get("model", ""))) == "anthropic"
+            and "temperature" in body and "top_p" in body)
 
 
 def _words(text: str) -> list[str]:
@@ -73,8 +95,10 @@ def chat_completions(gateway: str):
         if gateway == "opencomputing" and not body.get("prompt"):
             return _openai_refusal(gateway, 400, "missing_parameter",
                                    "Missing required parameter: prompt")
-        if gateway == "cloudbase" and set(body) - CLOUDBASE_FIELDS:
-            unknown = ", ".join(sorted(set(body) - CLOUDBASE_FIELDS))
+        if _sampling_refused(gateway, body):
+            return _openai_refusal(gateway, 400, "AI_MODEL_PARAM_INVALID", BOTH_SAMPLING)
+        if gateway == "cloudbase" and set(body) - _cloudbase_fields():
+            unknown = ", ".join(sorted(set(body) - _cloudbase_fields()))
             return _openai_refusal(gateway, 400, "AI_MODEL_PARAM_INVALID",
                                    f"unknown parameter: {unknown}")
         users = [m for m in body["messages"] if m.get("role") == "user"]
@@ -82,7 +106,7 @@ def chat_completions(gateway: str):
         if any(_bad_image(p) for p in images):
             return _openai_refusal(gateway, 400, "AI_MODEL_PARAM_INVALID", "invalid image_url")
         model = body["model"]
-        if images and gateway == "cloudbase" and model in CLOUDBASE_TEXT_ONLY:
+        if images and gateway == "cloudbase" and _text_only(gateway, model):
             return _openai_refusal(gateway, 400, "AI_MODEL_NOT_SUPPORTED",
                                    f"model {model} does not support image input")
         text = compose(gateway, model, prompt, len(images), len(users))
@@ -124,25 +148,51 @@ def _openai_events(gateway, body, reply_id, model, text, usage):
 
 # -- Anthropic Messages --------------------------------------------------------------------
 
-def anthropic_messages(emulator, request: Recorded) -> Reply:
-    body = request.json
-    if not isinstance(body, dict) or "max_tokens" not in body or not body.get("messages"):
-        return Reply(400, json={"type": "error", "error": {
-            "type": "invalid_request_error", "message": "max_tokens: Field required"}})
-    users = [m for m in body["messages"] if m.get("role") == "user"]
-    prompt, images = _parts(users[-1]["content"])
-    if any(_bad_image(p) for p in images):
-        return Reply(400, json={"type": "error", "error": {
-            "type": "invalid_request_error", "message": "image source must be base64"}})
-    model = body.get("model", "")
-    text = compose("seacloud", model, prompt, len(images), len(users))
-    usage = {"input_tokens": _tokens(prompt), "output_tokens": _tokens(text)}
-    if body.get("stream"):
-        return Reply(events=_anthropic_events(model, text, usage),
-                     event_delay=emulator.stream_delay)
-    return Reply(json={"id": "msg_emu", "type": "message", "role": "assistant", "model": model,
-                       "content": [{"type": "text", "text": text}], "stop_reason": "end_turn",
-                       "usage": usage})
+def _refusal(gateway: str, status: int, code: str, message: str, kind: str) -> Reply:
+    """A protocol-level refusal (Anthropic, Responses) in the gateway's own error shape."""
+    if gateway == "cloudbase":
+        return Reply(status, json={"code": code, "message": message})
+    if kind == "anthropic":
+        return Reply(status, json={"type": "error", "error": {"type": "invalid_request_error",
+                                                             "message": message}})
+    return Reply(status, json={"error": {"message": message, "type": "invalid_request_error",
+                                         "code": None}})
+
+
+def _cloudbase_unknown_field(gateway: str, body: dict) -> Reply | None:
+    # CloudBase refuses parameters it does not document, whatever the protocol (the seed).
+    if gateway == "cloudbase" and "seed" in body:
+        return _refusal(gateway, 400, "AI_MODEL_PARAM_INVALID", "unknown parameter: seed",
+                        "anthropic")
+    return None
+
+
+def anthropic_messages(gateway: str = "seacloud"):
+    def handle(emulator, request: Recorded) -> Reply:
+        body = request.json
+        if not isinstance(body, dict) or "max_tokens" not in body or not body.get("messages"):
+            return _refusal(gateway, 400, "AI_MODEL_PARAM_REQUIRED", "max_tokens: Field required",
+                            "anthropic")
+        refused = _cloudbase_unknown_field(gateway, body)
+        if refused:
+            return refused
+        if _sampling_refused(gateway, body):
+            return _refusal(gateway, 400, "AI_MODEL_PARAM_INVALID", BOTH_SAMPLING, "anthropic")
+        users = [m for m in body["messages"] if m.get("role") == "user"]
+        prompt, images = _parts(users[-1]["content"])
+        if any(_bad_image(p) for p in images):
+            return _refusal(gateway, 400, "AI_MODEL_PARAM_INVALID", "image source must be base64",
+                            "anthropic")
+        model = body.get("model", "")
+        text = compose(gateway, model, prompt, len(images), len(users))
+        usage = {"input_tokens": _tokens(prompt), "output_tokens": _tokens(text)}
+        if body.get("stream"):
+            return Reply(events=_anthropic_events(model, text, usage),
+                         event_delay=emulator.stream_delay)
+        return Reply(json={"id": "msg_emu", "type": "message", "role": "assistant",
+                           "model": model, "content": [{"type": "text", "text": text}],
+                           "stop_reason": "end_turn", "usage": usage})
+    return handle
 
 
 def _anthropic_events(model, text, usage):
@@ -163,30 +213,39 @@ def _anthropic_events(model, text, usage):
 
 # -- OpenAI Responses ----------------------------------------------------------------------
 
-def responses(emulator, request: Recorded) -> Reply:
-    body = request.json
-    if not isinstance(body, dict) or not body.get("input"):
-        return Reply(400, json={"error": {"message": "Missing required parameter: 'input'.",
-                                          "type": "invalid_request_error", "code": None}})
-    items = body["input"]
-    if isinstance(items, str):
-        items = [{"role": "user", "content": items}]
-    users = [i for i in items if i.get("role") == "user"]
-    prompt, images = _parts(users[-1]["content"])
-    if any(_bad_image(p) for p in images):
-        return Reply(400, json={"error": {"message": "Invalid image_url",
-                                          "type": "invalid_request_error", "code": None}})
-    model = body.get("model", "")
-    text = compose("seacloud", model, prompt, len(images), len(users))
-    usage = {"input_tokens": _tokens(prompt), "output_tokens": _tokens(text)}
-    usage["total_tokens"] = usage["input_tokens"] + usage["output_tokens"]
-    response = {"id": "resp_emu", "object": "response", "model": model, "status": "completed",
-                "output": [{"type": "message", "role": "assistant", "content": [
-                    {"type": "output_text", "text": text, "annotations": []}]}],
-                "usage": usage}
-    if body.get("stream"):
-        return Reply(events=_responses_events(response, text), event_delay=emulator.stream_delay)
-    return Reply(json=response)
+def responses(gateway: str = "seacloud"):
+    def handle(emulator, request: Recorded) -> Reply:
+        body = request.json
+        if not isinstance(body, dict) or not body.get("input"):
+            return _refusal(gateway, 400, "AI_MODEL_PARAM_REQUIRED",
+                            "Missing required parameter: 'input'.", "responses")
+        refused = _cloudbase_unknown_field(gateway, body)
+        if refused:
+            return refused
+        if _sampling_refused(gateway, body):
+            return _refusal(gateway, 400, "AI_MODEL_PARAM_INVALID", BOTH_SAMPLING, "responses")
+        items = body["input"]
+        if isinstance(items, str):
+            items = [{"role": "user", "content": items}]
+        users = [i for i in items if i.get("role") == "user"]
+        prompt, images = _parts(users[-1]["content"])
+        if any(_bad_image(p) for p in images):
+            return _refusal(gateway, 400, "AI_MODEL_PARAM_INVALID", "Invalid image_url",
+                            "responses")
+        model = body.get("model", "")
+        text = compose(gateway, model, prompt, len(images), len(users))
+        usage = {"input_tokens": _tokens(prompt), "output_tokens": _tokens(text)}
+        usage["total_tokens"] = usage["input_tokens"] + usage["output_tokens"]
+        response = {"id": "resp_emu", "object": "response", "model": model,
+                    "status": "completed",
+                    "output": [{"type": "message", "role": "assistant", "content": [
+                        {"type": "output_text", "text": text, "annotations": []}]}],
+                    "usage": usage}
+        if body.get("stream"):
+            return Reply(events=_responses_events(response, text),
+                         event_delay=emulator.stream_delay)
+        return Reply(json=response)
+    return handle
 
 
 def _responses_events(response, text):
@@ -211,9 +270,14 @@ def models(emulator, request: Recorded) -> Reply:
 ROUTES = [
     route("seacloud", "GET", r"/llm/v1/models", models),
     route("seacloud", "POST", r"/llm/v1/chat/completions", chat_completions("seacloud")),
-    route("seacloud", "POST", r"/llm(/anthropic)?/v1/messages", anthropic_messages),
-    route("seacloud", "POST", r"/llm(/openai)?/v1/responses", responses),
-    route("cloudbase", "POST", r"/v1/ai/[^/]+/chat/completions", chat_completions("cloudbase")),
+    route("seacloud", "POST", r"/llm(/anthropic)?/v1/messages", anthropic_messages("seacloud")),
+    route("seacloud", "POST", r"/llm(/openai)?/v1/responses", responses("seacloud")),
+    # CloudBase: one base URL per provider, /v1/ai/PROVIDER, with each SDK's own path under it
+    # (the OpenAI SDK adds /chat/completions and /responses, the Anthropic SDK /v1/messages).
+    route("cloudbase", "POST", r"/v1/ai/[^/]+(/v1)?/chat/completions",
+          chat_completions("cloudbase")),
+    route("cloudbase", "POST", r"/v1/ai/[^/]+/v1/messages", anthropic_messages("cloudbase")),
+    route("cloudbase", "POST", r"/v1/ai/[^/]+(/v1)?/responses", responses("cloudbase")),
     route("opencomputing", "POST", r"/llmage/v1/chat/completions",
           chat_completions("opencomputing")),
 ]

@@ -1,17 +1,20 @@
-"""GPTunnel on the emulator: Seedream 3 create/result (idle, processing, done/failed) and
-Seedream 4 generate (url or base64), with HTTP 200 code != 0 errors in zod style."""
+"""GPTunnel on the emulator: the create/result endpoint for every media model the pack's catalog
+lists (idle, processing, done/failed; images, or an mp4 for video models) and Seedream 4
+generate (url or base64), with HTTP 200 code != 0 errors in zod style."""
 from __future__ import annotations
 
 import base64
 import time
 import uuid
 
+from .. import catalog
 from .jobs import ratio_size
 from .server import Recorded, Reply, route
 
-SEEDREAM3_RATIOS = ("1:1", "16:9", "9:16", "4:3", "3:4")
-SEEDREAM4_RATIOS = SEEDREAM3_RATIOS + ("21:9", "9:21")
-SEEDREAM4_SIZES = {"1K": 2 / 3, "2K": 1.0, "3K": 7 / 6, "4K": 4 / 3}  # of image_longest
+SEEDREAM4_RATIOS = catalog.SEEDREAM4_RATIOS
+SEEDREAM4_SIZE_SCALE = {"1K": 2 / 3, "2K": 1.0, "3K": 7 / 6, "4K": 4 / 3}  # of image_longest
+SEEDREAM4_SIZES = {size: SEEDREAM4_SIZE_SCALE[size] for size in catalog.SEEDREAM4_SIZES}
+TOTAL_COST = 0.5  # what a finished media job reports as usage.total_cost
 
 
 def _invalid(path: str, expected: str, message: str) -> Reply:
@@ -21,38 +24,53 @@ def _invalid(path: str, expected: str, message: str) -> Reply:
 
 def create(emulator, request: Recorded) -> Reply:
     body = request.json or {}
-    if body.get("model") != "seedream-3":
-        return _invalid("model", "'seedream-3'", "Invalid model")
+    model = catalog.media_model(str(body.get("model")))
+    if model is None:
+        ids = " | ".join(f"'{m.id}'" for m in catalog.GPTUNNEL_MEDIA_MODELS)
+        return _invalid("model", ids, "Invalid model")
     if not body.get("prompt"):
         return _invalid("prompt", "string", "Required")
-    if "ar" in body and body["ar"] not in SEEDREAM3_RATIOS:
-        return _invalid("ar", " | ".join(SEEDREAM3_RATIOS), "Invalid enum value")
+    if "ar" in body and body["ar"] not in model.ratios:
+        return _invalid("ar", " | ".join(model.ratios), "Invalid enum value")
     images = body.get("images") or []
-    if len(images) > 1:
-        return _invalid("images", "array(1)", "Array must contain at most 1 element(s)")
-    job = emulator.jobs.create("gptunnel", "seedream-3", body, job_id=uuid.uuid4().hex[:24])
+    if len(images) > model.max_images:
+        return _invalid("images", f"array({model.max_images})",
+                        f"Array must contain at most {model.max_images} element(s)")
+    job = emulator.jobs.create("gptunnel", model.id, body, job_id=uuid.uuid4().hex[:24])
     return Reply(json=_view(emulator, job))
 
 
 def _view(emulator, job) -> dict:
     phase, _ = job.phase()
     state = {"queued": "idle", "running": "processing"}.get(phase, "done")
-    url = None
+    url, view = None, {}
     if state == "done" and job.outcome in ("failed", "blocked"):
         state = "failed"
     elif state == "done" and job.outcome != "empty":
-        url = emulator.jobs.image_results(job, emulator.origin,
-                                          ratio_size(job.body.get("ar"),
-                                                     emulator.jobs.image_longest))[0]
-    return {"code": 0, "id": job.id, "model": "seedream-3", "prompt": job.body.get("prompt"),
-            "created_at": int(time.time()), "status": state, "url": url}
+        url = _result_url(emulator, job)
+        view["usage"] = {"total_cost": TOTAL_COST}
+    return {"code": 0, "id": job.id, "model": job.model, "prompt": job.body.get("prompt"),
+            "created_at": int(time.time()), "status": state, "url": url, **view}
+
+
+def _result_url(emulator, job) -> str:
+    model = catalog.media_model(job.model)
+    if model is not None and model.kind == "video":
+        from .video import publish_video
+        if not job.files:
+            job.files = publish_video(emulator, job, audio=True)[:1]
+        return emulator.origin + job.files[0]
+    return emulator.jobs.image_results(job, emulator.origin,
+                                       ratio_size(job.body.get("ar"),
+                                                  emulator.jobs.image_longest))[0]
 
 
 def result(emulator, request: Recorded) -> Reply:
     task_id = (request.json or {}).get("task_id") or (request.query.get("task_id") or [None])[0]
     job = emulator.jobs.jobs.get(task_id or "")
     if job is None:
-        return Reply(200, json={"code": 5, "message": f"task {task_id} not found"})
+        # docs.gptunnel.ru media-api error table: code 4 is "Record not found."
+        return Reply(200, json={"code": 4, "message": "Record not found."})
     return Reply(json=_view(emulator, job))
 
 

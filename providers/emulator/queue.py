@@ -6,7 +6,7 @@ from .jobs import ratio_size
 from .server import Recorded, Reply, route
 from .video import publish_video
 
-VIDEO_MODELS = {"seedance_2_0", "wan26_i2v"}
+QUEUE_POSITION = 0  # multimodal/submit: "currently returned as a fixed value of 0"
 
 ERROR_TYPES = {"failed": ("INFERENCE_FAILURE", "The model failed to generate"),
                "blocked": ("CONTENT_BLOCKED", "The prompt was blocked by the content filter")}
@@ -20,12 +20,22 @@ def submit(emulator, request: Recorded) -> Reply:
     if not body.get("prompt"):
         return Reply(422, json={"detail": [{"loc": ["body", "prompt"], "msg": "Field required"}]})
     job = emulator.jobs.create("seacloud", model_id, body)
+    # multimodal/submit shows these URLs with the model id (/v1/queue/{model}/requests/{id});
+    # the pack follows whatever URLs are given, and derives the documented ones for a short
+    # reply. Given ones stay without the model here so that tests can tell submits
+    # ("/queue/{model}") from polls; both shapes are served.
     base = f"{emulator.base_url('seacloud', 'model')}/v1/queue/requests/{job.id}"
     if emulator.short_submit_reply:
         return Reply(200, json={"request_id": job.id, "status": "queued"})
     return Reply(200, json={"request_id": job.id, "status_url": f"{base}/status",
                             "response_url": f"{base}/response", "cancel_url": f"{base}/cancel",
-                            "queue_position": 2})
+                            "queue_position": QUEUE_POSITION})
+
+
+def _makes_video(model_id: str) -> bool:
+    from ..catalog import queue_model
+    known = queue_model(model_id)
+    return known is not None and known.kind == "video"
 
 
 def _job(emulator, request: Recorded):
@@ -36,8 +46,7 @@ def _job(emulator, request: Recorded):
 def _status_body(job) -> dict:
     phase, fraction = job.phase()
     if phase == "queued":
-        return {"status": "IN_QUEUE", "request_id": job.id,
-                "queue_position": 1 if fraction > 0.5 else 2}
+        return {"status": "IN_QUEUE", "request_id": job.id, "queue_position": QUEUE_POSITION}
     if phase == "running":
         return {"status": "IN_PROGRESS", "request_id": job.id, "progress": round(fraction, 2),
                 "logs": [{"message": "generating", "timestamp": "2026-11-22T00:00:00Z"}]}
@@ -67,7 +76,7 @@ def response(emulator, request: Recorded) -> Reply:
     if "error" in body:
         return Reply(200, json=body)
     outputs = []
-    if job.outcome != "empty" and job.model in VIDEO_MODELS:
+    if job.outcome != "empty" and _makes_video(job.model):
         if not job.files:
             job.files = publish_video(emulator, job, audio=False)[:1]
         outputs.append({"type": "video", "url": emulator.origin + job.files[0],
@@ -95,7 +104,8 @@ def cancel(emulator, request: Recorded) -> Reply:
 
 ROUTES = [
     route("seacloud", "POST", r"/model/v1/queue/[A-Za-z0-9_.-]+", submit),
-    route("seacloud", "GET", r"/model/v1/queue/requests/[^/]+/status", status),
-    route("seacloud", "GET", r"/model/v1/queue/requests/[^/]+/response", response),
-    route("seacloud", "PUT", r"/model/v1/queue/requests/[^/]+/cancel", cancel),
+    # documented: /v1/queue/{model_id}/requests/{id}/...; without the model: the older shape
+    route("seacloud", "GET", r"/model/v1/queue/([^/]+/)?requests/[^/]+/status", status),
+    route("seacloud", "GET", r"/model/v1/queue/([^/]+/)?requests/[^/]+/response", response),
+    route("seacloud", "PUT", r"/model/v1/queue/([^/]+/)?requests/[^/]+/cancel", cancel),
 ]

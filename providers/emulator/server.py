@@ -93,6 +93,8 @@ class Emulator:
         self.seedream4_url_only = False  # Seedream 4 answers a URL even when asked for base64
         self.wrapped_tasks = False  # OpenComputing's newer {"status": "ok", "data": ...} shape
         self.video = dict(VIDEO_DEFAULTS)  # size of the mp4s the emulator makes
+        # models OpenComputing "added after the release": {"catelogid", "llmid", "model"}
+        self.opencomputing_models: list[dict] = []
         from .jobs import JobBook
         self.jobs = JobBook()
         self.requests: list[Recorded] = []
@@ -171,6 +173,7 @@ class Emulator:
         self.seedream4_url_only = False
         self.wrapped_tasks = False
         self.video = dict(VIDEO_DEFAULTS)
+        self.opencomputing_models = []
 
     # -- dispatch ----------------------------------------------------------------------------
     def handle(self, method: str, raw_path: str, headers: dict, body: bytes) -> Reply:

@@ -11,15 +11,34 @@ from pathlib import Path
 
 from .server import Recorded, Reply, route
 
-# The llmids OpenComputing's page lists; a request with another is refused like the gateway.
-KNOWN_LLMIDS = {
-    "YjjGgxO_Xma8PWsMjJvps", "TWay-xd0p0pkEX-_Kuhto", "CrEMkFQfRCmbmopZsCqLj",
-    "u9HZyfDoqU6uKI6M1BTks", "r0ill7L0s6PtBS8mkmg-7", "UeYax4591ytnPcr9eumry",
-    "tb0VSY6WeyGbzaolU1_qE", "7RTOJD6K8A7RXCMG4GnQ9", "FK_h7FLYnosv2TkMN4ATC",
-    "x4HksKp9mXR1Yv60mw6Py", "dmPXF65TD1riKj9KaxLmg", "nVbH7lEO51soqTbLGIHE_",
-}
-WITH_AUDIO = {"YjjGgxO_Xma8PWsMjJvps", "TWay-xd0p0pkEX-_Kuhto", "UeYax4591ytnPcr9eumry",
-              "tb0VSY6WeyGbzaolU1_qE", "dmPXF65TD1riKj9KaxLmg", "nVbH7lEO51soqTbLGIHE_"}
+def listed_models(emulator, catelogid: str | None = None) -> list[dict]:
+    """OpenComputing's model list as the emulator serves it: the catalog's rows under the
+    catalog id of their operation (t2v, i2v, ref2v), its chat models under t2t, and the models
+    a test added to emulator.opencomputing_models (a model "added tomorrow")."""
+    from .. import catalog
+    operations = {"t2v": "t2v", "i2v": "i2v", "r2v": "ref2v"}
+    rows = [{"catelogid": operations[m.operation], "llmid": m.llmid, "model": m.listed_name}
+            for m in catalog.VIDEO_MODELS]
+    rows += [{"catelogid": "t2t", "llmid": None, "model": m.id} for m in catalog.CHAT_MODELS
+             if m.gateway == "opencomputing"]
+    rows += list(emulator.opencomputing_models)
+    return [{"id": row.get("llmid") or row["model"], "object": "model", "owned_by": "sandbox",
+             **row} for row in rows if catelogid in (None, row["catelogid"])]
+
+
+def known_llmids(emulator) -> set[str]:
+    """The llmids a submit may name: those the list serves; another is refused."""
+    return {row["llmid"] for row in listed_models(emulator) if row.get("llmid")}
+
+
+def with_audio(llmid: str) -> bool:
+    from .. import catalog
+    return any(m.audio for m in catalog.VIDEO_MODELS if m.llmid == llmid)
+
+
+def models(emulator, request: Recorded) -> Reply:
+    catelogid = (request.query.get("catelogid") or [None])[0]
+    return Reply(json={"object": "list", "data": listed_models(emulator, catelogid)})
 
 
 def parse_form(request: Recorded) -> tuple[dict, dict[str, list[tuple[str, bytes, str]]]]:
@@ -46,7 +65,7 @@ def submit(emulator, request: Recorded) -> Reply:
     fields, files = parse_form(request)
     if not fields.get("prompt"):
         return Reply(400, json={"error": "Missing required parameter: prompt"})
-    if fields.get("llmid") not in KNOWN_LLMIDS:
+    if fields.get("llmid") not in known_llmids(emulator):
         return Reply(400, json={"error": f"unknown llmid: {fields.get('llmid')}"})
     body = {**fields, "files": {name: [(f, len(d), m) for f, d, m in items]
                                 for name, items in files.items()}}
@@ -66,7 +85,7 @@ def _view(emulator, job) -> dict:
                 "error": "The request failed because the output video may be related to "
                          "copyright restrictions" if job.outcome == "blocked" else "upstream error"}
     if not job.files:
-        job.files = publish_video(emulator, job, audio=job.model in WITH_AUDIO)
+        job.files = publish_video(emulator, job, audio=with_audio(job.model))
     video, cover = (emulator.origin + path for path in job.files)
     return {"taskid": job.id, "status": "SUCCEEDED", "video": video, "image": cover,
             "usage": {"action": "t2v", "credits": 10, "model": job.body.get("model") or job.model,
@@ -105,6 +124,7 @@ def tasks(emulator, request: Recorded) -> Reply:
 
 
 ROUTES = [
+    route("opencomputing", "GET", r"/llmage/v1/models", models),
     route("opencomputing", "POST", r"/llmage/video", submit),
     route("opencomputing", "GET", r"/llmage/tasks", tasks),
     route("opencomputing", "POST", r"/llmage/tasks", tasks),
