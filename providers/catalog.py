@@ -135,7 +135,8 @@ SEACLOUD_QUEUE_MODELS: tuple[QueueModel, ...] = (
                seed_field="seed"),
     QueueModel("seedance_2_0", "video", "image_url", image_list=False, max_images=1,
                seed_field="seed", limits=SEEDANCE_LIMITS),
-    QueueModel("wan26_i2v", "video", "image_url", image_list=False, max_images=1,
+    # multimodal/submit's own example sends wan26_i2v its first frame as img_url
+    QueueModel("wan26_i2v", "video", "img_url", image_list=False, max_images=1,
                requires_image=True, seed_field="seed"),
 )
 

@@ -293,7 +293,8 @@ def test_seacloud_video_model(emulator):
     task = nodes["SeaCloudSubmit"]().submit(model_id="wan26_i2v", prompt="waves", params_json="{}",
                                             seed=3, count=1, images=torch.rand(1, 64, 64, 3))[0]
     body = emulator.calls("seacloud", "/queue/wan26_i2v")[0].json
-    assert body["image_url"].startswith("data:image/png;base64,")
+    # the field multimodal/submit's example names for wan26_i2v
+    assert body["img_url"].startswith("data:image/png;base64,") and "image_url" not in body
     frames, audio, fps, *_ = await_video(task)
     assert frames.shape == (24, 96, 160, 3) and fps == 24.0
 
