@@ -135,10 +135,18 @@ def register(routes, key_store=comfy.key_store) -> None:
 
     @routes.get(PREFIX + "/catalog")
     async def catalog(request):
-        from ..providers.catalog import as_json
-        from . import NODE_CLASS_MAPPINGS
-        # the page finds the pack's nodes by class name: categories arrive translated
-        return web.json_response({**as_json(), "nodes": sorted(NODE_CLASS_MAPPINGS)})
+        return web.json_response(page_catalog())
+
+
+def page_catalog() -> dict:
+    """What the page's widget logic reads: the catalog, and the pack's node class names (the
+    page finds its nodes by class name: categories arrive translated). The page ships a copy in
+    web/js/lib/catalog.js (tools/make_web.py), so registering nodes never waits on a request."""
+    from ..providers.catalog import as_json
+    from . import NODE_CLASS_MAPPINGS
+    return {**as_json(), "nodes": sorted(NODE_CLASS_MAPPINGS),
+            "llm_nodes": sorted(name for name, cls in NODE_CLASS_MAPPINGS.items()
+                                if cls.CATEGORY.endswith("/llm"))}
 
 
 def register_with_comfyui() -> bool:
