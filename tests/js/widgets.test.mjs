@@ -113,7 +113,7 @@ test("a prompt with such a value is refused in ComfyUI's own validation answer",
   const answer = promptErrors(catalog, prompt, (p, node) => `${node}: ${p.field} ${p.value}`, () => "T2V");
   assert.equal(answer.error.type, "prompt_outputs_failed_validation");
   assert.deepEqual(Object.keys(answer.node_errors), ["3"]);
-  assert.deepEqual(answer.node_errors["3"].errors, [{ type: "value_not_allowed", message: "Value not allowed by the model",
+  assert.deepEqual(answer.node_errors["3"].errors, [{ type: "custom_validation_failed", message: "Value not allowed by the model",
     details: "T2V: duration 3", extra_info: { input_name: "duration", received_value: 3 } }]);
   assert.equal(answer.node_errors["3"].class_type, "OpenComputingTextToVideo");
   prompt["3"].inputs.duration = ["5", 0];  // fed by a link: nothing the page can check

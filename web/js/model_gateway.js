@@ -242,7 +242,7 @@ app.registerExtension({
     for (const event of ["execution_interrupted", "execution_error", "execution_start"]) {
       api.addEventListener(event, clearLines);
     }
-    registerTasksTab(app, api);
+    registerTasksTab(app, api, CATALOG);
   },
   // Synchronous on purpose: the frontend builds the graph of a workflow being restored while
   // registrations are still pending, so an await here turns saved nodes into placeholders.

@@ -129,6 +129,11 @@ export const CATALOG = {
    "4K"
   ]
  },
+ "task_gateways": [
+  "seacloud",
+  "gptunnel",
+  "opencomputing"
+ ],
  "video": {
   "i2v": [
    {

@@ -40,10 +40,12 @@ export function usageLine(usageJson) {
   return parts.join(" · ");
 }
 
-/** What the settings panel says about one gateway's key (never the key: at most its ending). */
-export function keyState(gateway) {
+/** What the settings panel says about one gateway's key (never the key: at most its ending).
+ * In sandbox mode every gateway is the emulator, which needs no key. */
+export function keyState(gateway, sandbox = false) {
   const key = gateway.key;
   if (key.problem) return { level: "bad", text: t("keys.state.refused", { problem: key.problem }) };
+  if (!key.set && sandbox) return { level: "mg-note", text: t("keys.state.sandbox") };
   if (!key.set) return { level: "missing", text: t("keys.state.missing", { name: key.name }) };
   const ending = key.ending ? ` (${key.ending})` : "";
   let text = key.source === "environment"
@@ -125,7 +127,10 @@ export function statusText(text) {
     return `${match[1]}: ${t("status.generating", { n: match[2] })}`;
   }
   if ((match = text.match(/^another run \((.+)\) is submitting this same request; waiting for the gateway's answer to it$/))) {
-    return t("status.waitingOther", { who: match[1] });
+    const process = match[1].match(/^process (\d+) on (.+)$/);
+    const who = process ? t("status.process", { pid: process[1], host: process[2] })
+      : match[1] === "an earlier run" ? t("status.earlierRun") : match[1];
+    return t("status.waitingOther", { who });
   }
   return text;
 }

@@ -139,8 +139,8 @@ export function promptErrors(catalog, prompt, message, title = (type) => type, s
       dependent_outputs: [],
       errors: found.map((problem) => {
         const text = message(problem, title(node.class_type));
-        // as the server words its own: a short message, the whole refusal in details
-        return { type: "value_not_allowed", message: short, details: text,
+        // as the server words a VALIDATE_INPUTS refusal: a short message, the whole one in details
+        return { type: "custom_validation_failed", message: short, details: text,
           extra_info: { input_name: problem.field, received_value: problem.value } };
       }),
     };

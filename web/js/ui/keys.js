@@ -29,8 +29,8 @@ async function postJson(api, path, body) {
   return [response.ok, await json(response)];
 }
 
-function gatewayBlock(api, gateway, rerender, writable) {
-  const state = keyState(gateway);
+function gatewayBlock(api, gateway, rerender, writable, sandbox) {
+  const state = keyState(gateway, sandbox);
   const result = el("span", { class: "mg-note", "data-mg-result": gateway.id });
   const keyInput = el("input", { type: "password", autocomplete: "new-password", spellcheck: "false",
     placeholder: gateway.key.set ? t("keys.replace") : t("keys.paste"), "data-mg-key": gateway.id });
@@ -82,7 +82,7 @@ export function keyPanel(api) {
       status.sandbox ? el("div", { class: "mg-sandbox" }, t("keys.sandbox")) : null,
       el("div", { class: "mg-note" }, where[0], el("code", {}, status.keys_file), where[1] ?? ""),
       note ? el("div", { class: "mg-note" }, note) : null,
-      ...status.gateways.map((g) => gatewayBlock(api, g, render, !note)),
+      ...status.gateways.map((g) => gatewayBlock(api, g, render, !note, status.sandbox)),
     ].filter(Boolean));
   };
   api.fetchApi("/model_gateway/status").then(json)
