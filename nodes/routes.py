@@ -1,6 +1,7 @@
 """The pack's server routes under /model_gateway/, registered on ComfyUI's PromptServer:
-key status (masked), key writing (to the keys file), connection tests, and the catalog.
-No route ever returns a key.
+key status (masked), key writing (to the keys file), connection tests, the catalog, and the
+Gateway tasks panel's journal (jobs page by page, spending, resume, forget). No route ever
+returns a key.
 
 Who may write what (ComfyUI started with --listen serves these routes to the whole network):
 - A key may be written from any client: it still goes only to the gateway's configured origin,
@@ -21,6 +22,8 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import logging
+import re
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from ..providers.gateways import GATEWAYS
@@ -28,6 +31,19 @@ from . import comfy
 
 PREFIX = "/model_gateway"
 log = logging.getLogger("model_gateway.routes")
+
+FINGERPRINT = re.compile(r"[0-9a-f]{64}")  # a journal row's key (providers/journal.py)
+_resumer = None
+
+
+def resumer():
+    """The one Resumer of this server: waits the Gateway tasks panel asked for, by job."""
+    global _resumer
+    if _resumer is None:
+        from ..providers.task_list import Resumer
+        _resumer = Resumer()
+    return _resumer
+
 
 FORWARDING_HEADERS = ("Forwarded", "X-Forwarded-For", "X-Forwarded-Host", "X-Real-IP",
                       "X-Forwarded-Proto")
@@ -135,16 +151,99 @@ def register(routes, key_store=comfy.key_store) -> None:
 
     @routes.get(PREFIX + "/catalog")
     async def catalog(request):
-        from ..providers.catalog import as_json
         from ..providers.model_lists import cached_names
-        from . import NODE_CLASS_MAPPINGS
-        # the page finds the pack's nodes by class name: categories arrive translated; which
-        # node makes which video operation is the nodes' to say, not the catalog's
-        return web.json_response({
-            **as_json(), "nodes": sorted(NODE_CLASS_MAPPINGS),
+        # plus the gateways' live model lists as last fetched (not in the shipped copy: they
+        # change without a release)
+        return web.json_response({**page_catalog(),
+                                  "live_models": cached_names(comfy.data_directory())})
+
+    # -- the Gateway tasks panel: the journal's jobs, never a key (providers/task_list.py) -----
+
+    def job_of(request) -> str:
+        fingerprint = request.match_info["job"]
+        if not FINGERPRINT.fullmatch(fingerprint):
+            raise web.HTTPNotFound(text="no such job")
+        return fingerprint
+
+    async def in_thread(function, *args, **kwargs):
+        return await asyncio.get_running_loop().run_in_executor(
+            None, lambda: function(*args, **kwargs))
+
+    @routes.get(PREFIX + "/tasks")
+    async def tasks(request):
+        from ..providers import task_list
+        try:
+            offset = int(request.query.get("offset", 0))
+            limit = int(request.query.get("limit", task_list.PAGE_SIZE))
+        except ValueError:
+            return refused("offset and limit must be whole numbers", status=400)
+        body = await in_thread(task_list.list_jobs, comfy.journal(), offset=offset, limit=limit,
+                               preview=comfy.preview_entries, resuming=resumer().status())
+        return web.json_response(body)
+
+    @routes.get(PREFIX + "/tasks/spending")
+    async def spending(request):
+        from ..providers import task_list
+        return web.json_response(await in_thread(task_list.spending, comfy.journal()))
+
+    @routes.post(PREFIX + "/tasks/{job}/resume")
+    async def resume(request):
+        fingerprint = job_of(request)
+        if cross_site(request):
+            return refused("jobs are not resumed for another web site's page")
+        try:
+            state = await in_thread(resumer().resume, comfy.journal(), fingerprint,
+                                    store=key_store(), files_dir=comfy.files_directory())
+        except LookupError as error:
+            return refused(str(error), status=404)
+        except ValueError as error:
+            return refused(str(error), status=409)
+        return web.json_response({"id": fingerprint, "resume": state})
+
+    @routes.post(PREFIX + "/tasks/{job}/forget")
+    async def forget(request):
+        fingerprint = job_of(request)
+        if cross_site(request):
+            return refused("jobs are not forgotten for another web site's page")
+        if not await in_thread(comfy.journal().forget, fingerprint):
+            return refused("only a finished job (done, failed or cancelled) can be forgotten",
+                           status=409)
+        log.info("journal entry %s forgotten from the Gateway tasks panel", fingerprint[:12])
+        return web.json_response({"id": fingerprint, "forgotten": True})
+
+
+def page_catalog() -> dict:
+    """What the page's widget logic reads: the catalog, and the pack's node class names (the
+    page finds its nodes by class name: categories arrive translated). The page ships a copy in
+    web/js/lib/catalog.js (tools/make_web.py), so registering nodes never waits on a request."""
+    from ..providers.catalog import as_json
+    from . import NODE_CLASS_MAPPINGS
+    from .tasks import GatewayTaskFromId
+    # which node makes which video operation is the nodes' to say, not the catalog's
+    return {**as_json(), "nodes": sorted(NODE_CLASS_MAPPINGS),
+            "llm_nodes": sorted(name for name, cls in NODE_CLASS_MAPPINGS.items()
+                                if cls.CATEGORY.endswith("/llm")),
+            "task_gateways": list(GatewayTaskFromId.GATEWAYS_WITH_TASKS),
             "video_nodes": {name: cls.OPERATION for name, cls in sorted(NODE_CLASS_MAPPINGS.items())
-                            if getattr(cls, "OPERATION", "")},
-            "live_models": cached_names(comfy.data_directory())})
+                            if getattr(cls, "OPERATION", "")}}
+
+
+# What a folder name may hold for ComfyUI to serve it: aiohttp's static routes (the page's
+# /extensions/<folder>/..., the templates' /api/workflow_templates/...) find no file for a
+# name with a space, a non-ASCII letter, % or # (checked in tests/test_page.py).
+SERVABLE_FOLDER = re.compile(r"[A-Za-z0-9._~!$&'()*+,;=:@-]+")
+
+
+def folder_problem(folder: str) -> str | None:
+    """The one log line for a pack folder ComfyUI cannot serve the page from, or None."""
+    if SERVABLE_FOLDER.fullmatch(folder):
+        return None
+    suggestion = re.sub(r"[^A-Za-z0-9._-]+", "_", folder).strip("_") or "model_gateway"
+    return (f"Model Gateway Nodes: the folder name {folder!r} has a space or a character "
+            f"ComfyUI's web server cannot serve (only ASCII letters, digits and -._ are safe), "
+            f"so the page extension (widgets, key panel, Gateway tasks) and the example "
+            f"workflows will not load; the nodes themselves work. Rename the folder, e.g. to "
+            f"{suggestion!r}, and restart ComfyUI.")
 
 
 def register_with_comfyui() -> bool:
@@ -152,5 +251,9 @@ def register_with_comfyui() -> bool:
     server = comfy.prompt_server()
     if server is None:
         return False
+    # not resolved: ComfyUI serves the folder by the name it found it under (a link's own name)
+    problem = folder_problem(Path(__file__).parent.parent.name)
+    if problem:
+        log.warning("%s", problem)
     register(server.routes)
     return True

@@ -64,6 +64,44 @@ class Journal:
             return None
         return Job.from_dict(json.loads(row[1]))
 
+    # -- reading for the Gateway tasks panel (providers/task_list.py) ----------------------------
+    # Rows as stored: (fingerprint, state, job JSON or None, updated_at). Nothing here writes.
+    _ROW = "SELECT fingerprint, state, job, updated_at FROM jobs"
+    _NEWEST = "COALESCE(json_extract(job, '$.created_at'), updated_at) DESC, fingerprint"
+
+    def count(self) -> int:
+        with closing(self._connect()) as db:
+            return db.execute("SELECT COUNT(*) FROM jobs").fetchone()[0]
+
+    def page(self, offset: int, limit: int) -> list[tuple]:
+        """One page of rows, the newest job first (by when it was created)."""
+        with closing(self._connect()) as db:
+            try:
+                return db.execute(f"{self._ROW} ORDER BY {self._NEWEST} LIMIT ? OFFSET ?",
+                                  (limit, offset)).fetchall()
+            except sqlite3.OperationalError:  # an SQLite without JSON functions
+                return db.execute(f"{self._ROW} ORDER BY updated_at DESC, fingerprint "
+                                  f"LIMIT ? OFFSET ?", (limit, offset)).fetchall()
+
+    def changed_since(self, moment: float) -> list[tuple]:
+        """Every row changed at or after moment (a job created since then is among them)."""
+        with closing(self._connect()) as db:
+            return db.execute(f"{self._ROW} WHERE updated_at >= ?", (moment,)).fetchall()
+
+    def row(self, fp: str) -> tuple | None:
+        with closing(self._connect()) as db:
+            return db.execute(f"{self._ROW} WHERE fingerprint = ?", (fp,)).fetchone()
+
+    def forget(self, fp: str) -> bool:
+        """Delete a finished job's row (succeeded, failed or cancelled), at the user's request:
+        the same request run again is then sent — and paid — again. Rows still in flight or of
+        unknown outcome are kept; False when nothing was deleted."""
+        finished = [State.SUCCEEDED.value, State.FAILED.value, State.CANCELLED.value]
+        with closing(self._connect()) as db:
+            cursor = db.execute("DELETE FROM jobs WHERE fingerprint = ? AND state IN (?, ?, ?)",
+                                (fp, *finished))
+            return cursor.rowcount > 0
+
     def _row(self, db, fp: str):
         return db.execute("SELECT state, owner, lease_until, job FROM jobs WHERE fingerprint = ?",
                           (fp,)).fetchone()

@@ -8,6 +8,13 @@ merges that into its own messages and looks up, per node class name:
     nodeDefs.<Node>.inputs.<input>.name / .tooltip      (widget label, socket label, tooltip)
     nodeDefs.<Node>.outputs.<index>.name / .tooltip
     nodeCategories.<segment>                            (main.json; each part of CATEGORY)
+    settingsCategories.<part>                           (main.json; the key panel's category)
+    settings.ModelGateway_Keys.name / .tooltip          (settings.json; the key panel)
+
+The page's own texts (key panel, status and usage lines, Gateway tasks) are in
+`locales/<lang>/page.json`, which ComfyUI does not serve: tools/make_web.py compiles them into
+web/js/lib/messages.js. English page.json is written by hand; main.json and settings.json take
+the settings' English from it.
 
 English falls back to the node classes themselves, and every other language falls back to `en`.
 
@@ -120,9 +127,38 @@ def category_segments(pack) -> list[str]:
 
 
 def main_json(pack) -> dict:
-    """locales/en/main.json: the category segments this pack introduces, as they read."""
+    """locales/en/main.json: the category segments this pack introduces, as they read, and the
+    settings dialog's category and group of the key panel (from locales/en/page.json)."""
     own = [s for s in category_segments(pack) if s not in CORE_CATEGORY_SEGMENTS]
-    return {"nodeCategories": {segment: escape_message(segment) for segment in sorted(own)}}
+    settings = page_settings()
+    return {"nodeCategories": {segment: escape_message(segment) for segment in sorted(own)},
+            "settingsCategories": {escape_message(settings[k]): escape_message(settings[k])
+                                   for k in ("category", "group")}}
+
+
+def page_settings() -> dict:
+    """The key panel's setting as the page registers it (English, locales/en/page.json)."""
+    return json.loads((LOCALES / SOURCE / "page.json").read_text(encoding="utf-8"))["settings"]
+
+
+# The page registers one setting, ModelGateway.Keys; the frontend looks its words up as
+# settings.<id with dots as underscores>.name / .tooltip (locales/<lang>/settings.json).
+SETTING_KEY = "ModelGateway_Keys"
+
+
+def settings_json() -> dict:
+    settings = page_settings()
+    return {SETTING_KEY: {"name": escape_message(settings["name"]),
+                          "tooltip": escape_message(settings["tooltip"])}}
+
+
+def page_json() -> dict:
+    """locales/en/page.json: the page's own texts. Written by hand (it is the source); only
+    reviewed here, with {name} placeholders that every translation must keep."""
+    return json.loads((LOCALES / SOURCE / "page.json").read_text(encoding="utf-8"))
+
+
+PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 
 def dump(data: dict) -> str:
@@ -182,6 +218,8 @@ def review(lang: str, filename: str, english: dict) -> dict[str, list[str]]:
                 "note": [f"locales/{lang}/{filename} does not exist: copy locales/{SOURCE}/"
                          f"{filename} there and translate every value"]}
     target = flatten(translated)
+    if filename == "page.json":  # the page's own {name} placeholders, not vue-i18n messages
+        return _review_page(source, target)
     report = {
         "missing": [_key(k) for k in source if not (isinstance(target.get(k), str) and target[k].strip())],
         "obsolete": [_key(k) for k in target if k not in source],
@@ -199,19 +237,35 @@ def review(lang: str, filename: str, english: dict) -> dict[str, list[str]]:
     return report
 
 
+def _review_page(source: dict, target: dict) -> dict:
+    """page.json: keys as for the others; every {placeholder} English has, kept; no English
+    left (the texts the page shows are all words, bar a few names)."""
+    return {
+        "missing": [_key(k) for k in source if not (isinstance(target.get(k), str) and target[k].strip())],
+        "obsolete": [_key(k) for k in target if k not in source],
+        "same": [_key(k) for k, v in source.items() if target.get(k) == v and isinstance(v, str)
+                 and re.search(r"[A-Za-z]{3}", PLACEHOLDER.sub("", v))],
+        "syntax": [_key(k) for k, v in source.items() if isinstance(target.get(k), str)
+                   and sorted(PLACEHOLDER.findall(v)) != sorted(PLACEHOLDER.findall(target[k]))],
+        "stale": [], "note": ["syntax here: a {placeholder} of English missing or added"],
+    }
+
+
 def _is_category(path: tuple) -> bool:
     return path[0] == "nodeCategories"
 
 
 def print_review(lang: str, filename: str, report: dict) -> bool:
-    """Prints the report; True when the translation has every key and no extra ones."""
+    """Prints the report; True when the translation has every key and no extra ones (and, for
+    page.json, no English left)."""
     kinds = ("missing", "obsolete", "syntax", "stale", "same")
     counts = ", ".join(f"{len(report[k])} {k}" for k in kinds)
     print(f"{lang}/{filename}: {counts}" + "".join(f"\n  ({n})" for n in report["note"] if n))
     for kind in kinds:
         for key in report[kind]:
             print(f"  {kind:8} {key}")
-    return not (report.get("absent") or report["missing"] or report["obsolete"] or report["syntax"])
+    return not (report.get("absent") or report["missing"] or report["obsolete"] or report["syntax"]
+                or (filename == "page.json" and report["same"]))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -224,9 +278,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     pack = load_pack()
-    english = {"nodeDefs.json": node_defs(pack), "main.json": main_json(pack)}
+    english = {"nodeDefs.json": node_defs(pack), "main.json": main_json(pack),
+               "settings.json": settings_json(), "page.json": page_json()}
     status = 0
     for filename, data in english.items():
+        if filename == "page.json":
+            continue  # the source itself: nothing to write
         path = LOCALES / SOURCE / filename
         wanted = dump(data)
         current = path.read_text(encoding="utf-8") if path.exists() else None

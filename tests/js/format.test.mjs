@@ -42,3 +42,33 @@ test("settings are read-only, with a note, when the server does not take them fr
   assert.match(note, /CLOUDBASE_ENV_ID/);
   assert.match(note, /\/u\/keys\.json/);
 });
+
+import { statusText, problemMessage, problemMark, jobLine, spendLine, clock } from "../../web/js/lib/format.js";
+
+test("in sandbox mode a missing key is not asked for", () => {
+  assert.deepEqual(keyState({ key: { name: "X", set: false } }, true), { level: "mg-note", text: "not needed in sandbox mode" });
+});
+
+test("status lines the server sends are recognised whole (English stays English)", () => {
+  for (const line of [
+    "OpenComputing Seedance 2.0 (Doubao): in queue · 0:00 of ~3:00",
+    "OpenComputing Seedance 2.0 (Doubao): in queue, position 3 · 0:12",
+    "SeaCloud nano_banana_2: running 40% · 1:02:03 of ~3:00",
+    "decoding: 12 of 100 frames", "100 frames at 24 fps", "GPTunnel seedream-4: generating 2 image(s)",
+    "another run (process 12 on box) is submitting this same request; waiting for the gateway's answer to it",
+    "an answer the model streams: nothing to translate",
+  ]) assert.equal(statusText(line), line);
+  // the server counts jobs by their status's first word ("1 in"): the page says it whole
+  assert.equal(statusText("GPTunnel seedream-3: 1 in, 2 running (of 3) · 0:05"),
+    "GPTunnel seedream-3: 1 in queue, 2 running (of 3) · 0:05");
+});
+
+test("job lines and spending of the Tasks panel", () => {
+  assert.equal(clock(62), "1:02");
+  assert.equal(clock(3723), "1:02:03");
+  assert.equal(jobLine({ state: "running", progress: 0.4, created_at: 100, updated_at: 120, estimate: 180 }, 162),
+    "running 40% · 1:02 of ~3:00");
+  assert.equal(jobLine({ state: "succeeded", created_at: 100, updated_at: 130 }, 999), "done · 0:30");
+  assert.equal(spendLine({ cost: 16, total_tokens: 1234 }), "cost 16 · 1,234 tokens");
+  assert.equal(spendLine({}), "nothing reported");
+});

@@ -63,3 +63,61 @@ test("image_field is asked for only for a model the catalog does not know", () =
   assert.equal(needsImageField(catalog, "nano_banana_2", "flux_kontext"), true);
   assert.equal(needsImageField(catalog, "nano_banana_2", "  "), false);
 });
+
+// -- saved values are never rewritten: they are reported, and the run is refused -------------
+
+import { problems, promptErrors, shownMax, shownValues, durationsText } from "../../web/js/lib/widgets.js";
+import { CATALOG } from "../../web/js/lib/catalog.js";
+
+test("the catalog the page ships is the one the server publishes", () => {
+  // less the gateways' live model lists, which the route adds as last fetched
+  const { live_models: _live, ...published } = catalog;
+  assert.deepEqual(CATALOG, published);
+});
+
+test("values the model allows raise nothing", () => {
+  assert.deepEqual(problems(catalog, "OpenComputingTextToVideo",
+    { model: "Seedance 2.0 (Doubao)", duration: 0, resolution: "default", ratio: "16:9", size: "1920*1080" }), []);
+  assert.deepEqual(problems(catalog, "OpenComputingTextToVideo",
+    { model: "Wan 2.6 t2v", duration: 10, size: "1920*1080", resolution: "1080p" }), [],
+  "inputs the model does not take are not sent, so they are not checked");
+  assert.deepEqual(problems(catalog, "SeaCloudLLM", { protocol: "chat_completions", temperature: 1.5 }), []);
+  assert.deepEqual(problems(catalog, "OpenComputingTextToVideo", { model: "a model renamed since", duration: 3 }), []);
+});
+
+test("a loaded value the model does not allow is reported with what is allowed", () => {
+  assert.deepEqual(problems(catalog, "OpenComputingTextToVideo", { model: "Seedance 2.0 (Doubao)", duration: 3 }),
+    [{ field: "duration", value: 3, kind: "duration", allowed: [4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15],
+      model: "Seedance 2.0 (Doubao)", default: 5 }]);
+  const fast = problems(catalog, "OpenComputingTextToVideo", { model: "Seedance 2.0 fast (Doubao)", resolution: "1080p" });
+  assert.deepEqual(fast.map((p) => [p.field, p.value, p.allowed]), [["resolution", "1080p", ["480p", "720p"]]]);
+  const wan = problems(catalog, "OpenComputingTextToVideo", { model: "Wan 2.6 t2v", duration: 7 });
+  assert.equal(durationsText(wan[0].allowed), "5, 10, 15");
+  assert.deepEqual(problems(catalog, "SeaCloudLLM", { protocol: "anthropic_messages", temperature: 1.5 }),
+    [{ field: "temperature", value: 1.5, kind: "temperature", max: 1, protocol: "anthropic_messages" }]);
+});
+
+test("a disallowed value stays on show: in the list, and within the range", () => {
+  assert.deepEqual(shownValues(["default", "480p", "720p"], "1080p"), ["default", "480p", "720p", "1080p"]);
+  assert.deepEqual(shownValues(["default", "480p", "720p"], "720p"), ["default", "480p", "720p"]);
+  assert.equal(shownMax(12, 15), 15);
+  assert.equal(shownMax(12, 5), 12);
+  assert.equal(shownMax(1, 1.5), 1.5);
+});
+
+test("a prompt with such a value is refused in ComfyUI's own validation answer", () => {
+  const prompt = {
+    "3": { class_type: "OpenComputingTextToVideo", inputs: { model: "Seedance 2.0 (Doubao)", prompt: ["7", 0],
+      duration: 3, resolution: "default", ratio: "16:9", size: "default", negative_prompt: "", off_peak: false, seed: 1 } },
+    "7": { class_type: "SeaCloudLLM", inputs: { protocol: "anthropic_messages", temperature: 0.5 } },
+    "9": { class_type: "KSampler", inputs: { duration: 3 } },
+  };
+  const answer = promptErrors(catalog, prompt, (p, node) => `${node}: ${p.field} ${p.value}`, () => "T2V");
+  assert.equal(answer.error.type, "prompt_outputs_failed_validation");
+  assert.deepEqual(Object.keys(answer.node_errors), ["3"]);
+  assert.deepEqual(answer.node_errors["3"].errors, [{ type: "custom_validation_failed", message: "Value not allowed by the model",
+    details: "T2V: duration 3", extra_info: { input_name: "duration", received_value: 3 } }]);
+  assert.equal(answer.node_errors["3"].class_type, "OpenComputingTextToVideo");
+  prompt["3"].inputs.duration = ["5", 0];  // fed by a link: nothing the page can check
+  assert.equal(promptErrors(catalog, prompt, () => ""), null);
+});

@@ -1,243 +1,276 @@
-// Model Gateway Nodes in the ComfyUI page: the key panel in the settings dialog, model-aware
-// widgets, and the last usage/cost on each node. Keys go from the panel straight to the server's
-// keys file: the page never stores them, and no widget holds one.
+// Model Gateway Nodes in the ComfyUI page: model-aware widgets, a status block on each node
+// (saved values the model does not allow, the waiting line, a streamed answer, usage/cost), the
+// key panel in the settings dialog, and the Gateway tasks sidebar tab.
+//
+// Rules (see DESIGN.md): registering a node never waits on the network (the catalog ships as a
+// module, web/js/lib/catalog.js); the page never changes a value it did not just offer in a
+// changed list; a loaded value the model does not allow stays as saved, is marked on the node,
+// and the run is refused before anything is sent. Everything works with the canvas renderer and
+// with the Vue node renderer ("Nodes 2.0"), in ComfyUI's bundled frontend and the newest one.
 import { app } from "../../../scripts/app.js";
 import { api } from "../../../scripts/api.js";
+import { CATALOG } from "./lib/catalog.js";
+import { setLanguage, t } from "./lib/i18n.js";
+import { MESSAGES } from "./lib/messages.js";
 import {
-  VIDEO_PARAMETERS, keptDuration, keptValue, needsImageField, temperatureMax, videoModel, videoPlan,
+  VIDEO_PARAMETERS, keptDuration, keptValue, needsImageField, problems, promptErrors, shownMax,
+  shownValues, temperatureMax, videoModel, videoPlan,
 } from "./lib/widgets.js";
-import { keyState, settingsNote, usageLine } from "./lib/format.js";
+import { problemMark, problemMessage, statusText, usageLine } from "./lib/format.js";
+import { settingsKeyPanel } from "./ui/keys.js";
+import { showStatus } from "./ui/status.js";
+import { registerTasksTab } from "./ui/tasks.js";
 
-let catalogRequest = null;
-function catalog() {
-  catalogRequest ??= api.fetchApi("/model_gateway/catalog").then((r) => r.json()).catch(() => ({}));
-  return catalogRequest;
-}
+const OURS = new Set(CATALOG.nodes);
+const SETTINGS = MESSAGES.en.settings;
+const LLM = new Set(CATALOG.llm_nodes);
 
 const widget = (node, name) => node.widgets?.find((w) => w.name === name);
+const displayName = (type) => globalThis.LiteGraph?.registered_node_types?.[type]?.title ?? type;
 
-function fitHeight(node) {
-  const [, height] = node.computeSize();
-  node.setSize([node.size[0], height]);
-  node.setDirtyCanvas?.(true, true);
-}
+// -- model-aware widgets ------------------------------------------------------------------
 
-// Hidden widgets must also take no room: this frontend lays widgets out by computeSize.
+// What a hidden video input is set to when the user picks a model that does not take it (it is
+// not sent; the saved workflow then says what is used).
+const NEUTRAL = { duration: 0, resolution: "default", ratio: "default", size: "default",
+  negative_prompt: "", off_peak: false };
+
 function setHidden(w, hidden) {
-  w.hidden = hidden;
+  if (!!w.hidden === hidden) return;
+  w.hidden = hidden;  // the canvas of both frontends and the Vue renderer honour it
+  // the bundled frontend's canvas still lays a hidden widget out by its computeSize
   if (hidden) w.computeSize = () => [0, -4];
   else delete w.computeSize;
 }
 
-function afterChange(w, react) {
-  if (!w || w.mgHooked) return;
-  const previous = w.callback;
-  w.callback = function (...args) {
-    const result = previous?.apply(this, args);
-    react();
-    return result;
-  };
-  w.mgHooked = true;
+function setOptions(w, changes) {
+  const options = w.options ?? (w.options = {});
+  for (const [key, value] of Object.entries(changes)) {
+    if (JSON.stringify(options[key]) !== JSON.stringify(value)) options[key] = value;
+  }
 }
 
-// -- model-aware widgets ------------------------------------------------------------------
+function fitHeight(node) {
+  if (typeof node.computeSize !== "function") return;
+  node.setSize([node.size[0], node.computeSize()[1]]);
+  node.setDirtyCanvas?.(true, true);
+}
 
-const NEUTRAL = { duration: 0, resolution: "default", ratio: "default", size: "default",
-  negative_prompt: "", off_peak: false };
-
-function applyVideoModel(node, cat, restoring) {
-  const plan = videoPlan(videoModel(cat, node.comfyClass, widget(node, "model")?.value));
+/**
+ * Shows the video inputs the node's model takes, with the values it allows. `picked` is true
+ * only right after the user chose another model: then, and only then, values the new model
+ * does not offer move to "default" (the list offered just changed under them). On creation and
+ * on load every value stays exactly as it is.
+ */
+function applyVideoModel(node, picked) {
+  const plan = videoPlan(videoModel(CATALOG, node.comfyClass, widget(node, "model")?.value));
   for (const name of VIDEO_PARAMETERS) {
     const w = widget(node, name);
     if (!w) continue;
     setHidden(w, !plan.visible[name]);
-    // a hidden input is not sent; clear it so the saved workflow says what is used
-    if (!restoring && !plan.visible[name]) w.value = NEUTRAL[name];
+    if (picked && !plan.visible[name]) w.value = NEUTRAL[name];
     if (plan.values[name]) {
-      w.options.values = plan.values[name];
-      if (!restoring) w.value = keptValue(w.value, plan.values[name]);
+      if (picked) w.value = keptValue(w.value, plan.values[name]);
+      setOptions(w, { values: shownValues(plan.values[name], w.value) });
     }
     if (name === "duration" && plan.range) {
-      w.options.max = plan.range.max;
-      if (!restoring) w.value = keptDuration(w.value, plan);
+      if (picked) w.value = keptDuration(w.value, plan);
+      setOptions(w, { max: shownMax(plan.range.max, w.value) });
     }
   }
-  fitHeight(node);
 }
 
-function applyProtocol(node, cat, restoring) {
+function applyProtocol(node, picked) {
   const temperature = widget(node, "temperature");
   if (!temperature) return;
-  temperature.options.max = temperatureMax(cat, widget(node, "protocol")?.value);
-  if (!restoring && temperature.value > temperature.options.max) temperature.value = temperature.options.max;
+  const max = temperatureMax(CATALOG, widget(node, "protocol")?.value);
+  if (picked && temperature.value > max) temperature.value = max;
+  setOptions(temperature, { max: shownMax(max, temperature.value) });
 }
 
-function applyImageField(node, cat) {
+function applyImageField(node) {
   const field = widget(node, "image_field");
   if (!field) return;
-  setHidden(field, !needsImageField(cat, widget(node, "model_id")?.value, widget(node, "custom_model_id")?.value));
-  fitHeight(node);
+  setHidden(field, !needsImageField(CATALOG, widget(node, "model_id")?.value, widget(node, "custom_model_id")?.value));
 }
 
-async function setUp(node, restoring) {
-  const cat = await catalog();
-  if (cat.video_nodes?.[node.comfyClass]) {
-    applyVideoModel(node, cat, restoring);
-    afterChange(widget(node, "model"), () => applyVideoModel(node, cat, false));
-  } else if (node.comfyClass === "SeaCloudLLM") {
-    applyProtocol(node, cat, restoring);
-    afterChange(widget(node, "protocol"), () => applyProtocol(node, cat, false));
-  } else if (node.comfyClass === "SeaCloudSubmit") {
-    applyImageField(node, cat);
-    afterChange(widget(node, "model_id"), () => applyImageField(node, cat));
-    afterChange(widget(node, "custom_model_id"), () => applyImageField(node, cat));
+function widgetValues(node) {
+  return Object.fromEntries((node.widgets ?? []).map((w) => [w.name, w.value]));
+}
+
+/** Marks, in the node's status block, every value its model does not allow. */
+function markProblems(node) {
+  const found = problems(CATALOG, node.comfyClass, widgetValues(node));
+  if (found.length || node.mgStatus) showStatus(node, { problems: found.map(problemMark) });
+}
+
+/** Widgets for the node's current values. picked: the user just changed the model/protocol. */
+function apply(node, picked = false) {
+  if (CATALOG.video_nodes?.[node.comfyClass]) applyVideoModel(node, picked);
+  else if (node.comfyClass === "SeaCloudLLM") applyProtocol(node, picked);
+  else if (node.comfyClass === "SeaCloudSubmit") applyImageField(node);
+  markProblems(node);
+}
+
+/** Re-apply after the user changes one of these widgets (in the canvas or in a Vue node). */
+function watchWidgets(node) {
+  const drivers = { model: true, protocol: true, model_id: true, custom_model_id: true };
+  for (const w of node.widgets ?? []) {
+    if (w.mgHooked) continue;
+    const previous = w.callback;
+    const picked = !!drivers[w.name];
+    w.callback = function (...args) {
+      const result = previous?.apply(this, args);
+      apply(node, picked);
+      if (picked) fitHeight(node);
+      return result;
+    };
+    w.mgHooked = true;
   }
 }
 
-// -- the key panel, rendered inside ComfyUI's settings dialog ------------------------------
+// -- the status block: waiting line, streamed answer, usage --------------------------------
 
-function el(tag, attributes = {}, ...children) {
-  const element = document.createElement(tag);
-  for (const [name, value] of Object.entries(attributes)) {
-    if (name === "onclick") element.addEventListener("click", value);
-    else element.setAttribute(name, value);
+/** The node an execution id names: "12", or "3:12" inside subgraph node 3. */
+function nodeOfExecution(id) {
+  let graph = app.rootGraph ?? app.graph;
+  let node = null;
+  for (const part of String(id).split(":")) {
+    node = graph?.getNodeById?.(Number.isNaN(Number(part)) ? part : Number(part)) ?? null;
+    graph = node?.subgraph;
   }
-  element.append(...children.filter((c) => c != null));
-  return element;
+  return node;
 }
 
-const STYLE = `
-.mg-keys { display: flex; flex-direction: column; gap: 12px; max-width: 640px; font-size: 13px; }
-.mg-keys .mg-gateway { border: 1px solid var(--border-color, #444); border-radius: 6px; padding: 10px 12px; }
-.mg-keys h4 { margin: 0 0 4px; font-size: 14px; }
-.mg-keys .mg-row { display: flex; gap: 6px; align-items: center; margin-top: 6px; }
-.mg-keys .mg-row label { width: 190px; opacity: .8; font-family: monospace; font-size: 11px; }
-.mg-keys input { flex: 1; background: var(--comfy-input-bg, #222); color: var(--input-text, #ddd);
-  border: 1px solid var(--border-color, #555); border-radius: 4px; padding: 4px 6px; }
-.mg-keys button { padding: 4px 10px; border-radius: 4px; cursor: pointer; }
-.mg-keys .ok { color: #4ade80; } .mg-keys .missing, .mg-keys .bad { color: #f87171; }
-.mg-keys .mg-note { opacity: .75; font-size: 12px; }
-.mg-keys .mg-sandbox { background: #854d0e55; border-radius: 6px; padding: 6px 10px; }`;
-
-async function postJson(path, body) {
-  const response = await api.fetchApi(path, { method: "POST", headers: { "Content-Type": "application/json" },
-    body: JSON.stringify(body ?? {}) });
-  return [response.ok, await response.json()];
-}
-
-function gatewayBlock(gateway, rerender, writable) {
-  const state = keyState(gateway);
-  const result = el("span", { class: "mg-note" });
-  const keyInput = el("input", { type: "password", autocomplete: "new-password", spellcheck: "false",
-    placeholder: gateway.key.set ? "paste a new key to replace it" : "paste the key", "data-mg-key": gateway.id });
-  const save = async (values, input) => {
-    const [ok, body] = await postJson(`/model_gateway/keys/${gateway.id}`, values);
-    if (input) input.value = "";
-    if (!ok) { result.className = "bad"; result.textContent = body.error; return; }
-    rerender(body);
+/** The frontend shows progress text in a preview widget of its own that breaks words and spills
+ * out of the node; for the pack's nodes the status block shows it instead. */
+function takeOverProgressText() {
+  const dispatch = api.dispatchCustomEvent;
+  if (typeof dispatch !== "function" || dispatch.mgWrapped) return;
+  const wrapped = function (type, detail, ...rest) {
+    if (type === "progress_text" && detail?.nodeId != null) {
+      const node = nodeOfExecution(detail.nodeId);
+      if (node && OURS.has(node.comfyClass)) {
+        const text = String(detail.text ?? "");
+        if (LLM.has(node.comfyClass) && statusText(text) === text) showStatus(node, { answer: text, line: "" });
+        else showStatus(node, { line: statusText(text) });
+        return true;
+      }
+    }
+    return dispatch.call(this, type, detail, ...rest);
   };
-  const block = el("div", { class: "mg-gateway" },
-    el("h4", {}, gateway.title),
-    el("div", { class: state.level }, `Key: ${state.text}`),
-    el("div", { class: "mg-row" }, el("label", {}, gateway.key.name), keyInput,
-      el("button", { onclick: () => keyInput.value.trim() && save({ [gateway.key.name]: keyInput.value.trim() }, keyInput) }, "Save"),
-      gateway.key.source === "keys file"
-        ? el("button", { onclick: () => save({ [gateway.key.name]: "" }) }, "Remove") : null));
-  for (const setting of gateway.settings) {
-    const input = el("input", { type: "text", spellcheck: "false", value: setting.value ?? "",
-      placeholder: setting.default ?? "", ...(writable ? {} : { readonly: "" }) });
-    block.append(el("div", { class: "mg-row" }, el("label", {}, setting.name), input,
-      writable ? el("button", { onclick: () => save({ [setting.name]: input.value.trim() }) }, "Save") : null));
-    if (setting.problem) block.append(el("div", { class: "bad" }, setting.problem));
-  }
-  block.append(el("div", { class: "mg-row" },
-    el("button", { onclick: async () => {
-      result.className = "mg-note"; result.textContent = "testing…";
-      const [, body] = await postJson(`/model_gateway/test/${gateway.id}`);
-      result.className = body.ok ? "ok" : "bad";
-      result.textContent = body.message;
-    } }, "Test connection"), result));
-  return block;
+  wrapped.mgWrapped = true;
+  api.dispatchCustomEvent = wrapped;
 }
 
-function keyPanel() {
-  if (!document.getElementById("mg-keys-style")) {
-    document.head.append(el("style", { id: "mg-keys-style" }, STYLE));
-  }
-  const root = el("div", { class: "mg-keys" }, el("span", { class: "mg-note" }, "Loading…"));
-  const render = (status) => {
-    const note = settingsNote(status);
-    root.replaceChildren(
-      status.sandbox ? el("div", { class: "mg-sandbox" },
-        "Sandbox mode (MODEL_GATEWAY_SANDBOX=1): every gateway is the built-in emulator; nothing is paid.") : null,
-      el("div", { class: "mg-note" }, "Keys are kept on the ComfyUI server in ", el("code", {}, status.keys_file),
-        " (mode 0600), never in workflows or in this browser. An environment variable overrides the file."),
-      note ? el("div", { class: "mg-note" }, note) : null,
-      ...status.gateways.map((g) => gatewayBlock(g, render, !note)));
+function ourNodes() {
+  const nodes = [];
+  const walk = (graph) => {
+    for (const node of graph?._nodes ?? graph?.nodes ?? []) {
+      if (OURS.has(node.comfyClass)) nodes.push(node);
+      if (node.subgraph) walk(node.subgraph);
+    }
   };
-  api.fetchApi("/model_gateway/status").then((r) => r.json())
-    .then((body) => (body.error ? Promise.reject(body.error) : render(body))).catch((error) => {
-    root.replaceChildren(el("span", { class: "bad" }, `Could not read the status: ${error}`));
-  });
-  return root;
+  walk(app.rootGraph ?? app.graph);
+  return nodes;
+}
+
+/** After Cancel or an error no waiting line stays behind; a new run starts with none. */
+function clearLines() {
+  for (const node of ourNodes()) if (node.mgStatus?.state.line) showStatus(node, { line: "" });
+}
+
+// -- refusing a run whose values the model does not allow ------------------------------------
+
+/**
+ * Before the page posts a prompt, check the pack's nodes in it (the API-format prompt: exactly
+ * what would reach the server). If a value is not allowed, answer as ComfyUI's server answers a
+ * prompt that fails validation (400 with node_errors), without sending it: every frontend then
+ * shows its own error dialog and marks the node and the field.
+ */
+function guardPrompts() {
+  const fetchApi = api.fetchApi;
+  if (typeof fetchApi !== "function" || fetchApi.mgWrapped) return;
+  const wrapped = async function (route, options = {}, ...rest) {
+    if (route === "/prompt" && String(options?.method ?? "GET").toUpperCase() === "POST") {
+      let body = null;
+      try {
+        body = JSON.parse(options.body);
+      } catch {
+        body = null;
+      }
+      const refusal = body && promptErrors(CATALOG, body.prompt, problemMessage, displayName, t("problem.short"));
+      if (refusal) {
+        console.warn("[model_gateway] run refused before sending:", refusal.mg_details);
+        return new Response(JSON.stringify(refusal), { status: 400, statusText: "Bad Request",
+          headers: { "Content-Type": "application/json" } });
+      }
+    }
+    return fetchApi.call(this, route, options, ...rest);
+  };
+  wrapped.mgWrapped = true;
+  api.fetchApi = wrapped;
 }
 
 // -- registration ---------------------------------------------------------------------------
+
+function currentLocale() {
+  try {
+    return app.extensionManager?.setting?.get?.("Comfy.Locale")
+      ?? app.ui?.settings?.getSettingValue?.("Comfy.Locale") ?? navigator.language;
+  } catch {
+    return navigator.language;
+  }
+}
 
 app.registerExtension({
   name: "model_gateway.nodes",
   settings: [{
     id: "ModelGateway.Keys",
-    category: ["Model Gateway", "Keys", "Gateways"],
-    name: "Gateway keys and connections",
-    tooltip: "Set or replace each gateway's key (stored on the server, never in a workflow), and test the connection.",
-    type: () => keyPanel(),
+    // In English: the frontend translates these itself, looking up settingsCategories.<part>
+    // (locales/<lang>/main.json) and settings.ModelGateway_Keys (locales/<lang>/settings.json).
+    category: [SETTINGS.category, SETTINGS.group],
+    name: SETTINGS.name,
+    tooltip: SETTINGS.tooltip,
+    type: () => settingsKeyPanel(api),
     defaultValue: "",
   }],
-  async beforeRegisterNodeDef(nodeType, nodeData) {
-    // By class name: in zh or ru the category arrives translated.
-    if (!(await catalog()).nodes?.includes(nodeData.name)) return;
+  setup() {
+    setLanguage(currentLocale());
+    takeOverProgressText();
+    guardPrompts();
+    for (const event of ["execution_interrupted", "execution_error", "execution_start"]) {
+      api.addEventListener(event, clearLines);
+    }
+    registerTasksTab(app, api, CATALOG);
+  },
+  // Synchronous on purpose: the frontend builds the graph of a workflow being restored while
+  // registrations are still pending, so an await here turns saved nodes into placeholders.
+  beforeRegisterNodeDef(nodeType, nodeData) {
+    if (!OURS.has(nodeData.name)) return;  // by class name: categories arrive translated
     const proto = nodeType.prototype;
     const created = proto.onNodeCreated;
     proto.onNodeCreated = function () {
       const result = created?.apply(this, arguments);
-      setUp(this, false);
+      setLanguage(currentLocale());
+      apply(this);  // a new node's defaults are allowed: nothing changes but visibility
+      watchWidgets(this);
+      fitHeight(this);
       return result;
     };
     const configured = proto.onConfigure;
     proto.onConfigure = function () {
       const result = configured?.apply(this, arguments);
-      setUp(this, true);  // a loaded workflow keeps its values; only visibility is applied
+      apply(this);  // a loaded workflow keeps its values and its size; disallowed ones are marked
+      watchWidgets(this);
       return result;
     };
     const executed = proto.onExecuted;
     proto.onExecuted = function (output) {
-      executed?.apply(this, arguments);
+      const result = executed?.apply(this, arguments);
       const usage = output?.usage?.[0];
-      if (usage) {
-        this.mgUsage = usageLine(usage);
-        this.setDirtyCanvas?.(true, true);
-      }
-    };
-    const drawForeground = proto.onDrawForeground;
-    proto.onDrawForeground = function (ctx) {
-      drawForeground?.apply(this, arguments);
-      if (!this.mgUsage || this.flags?.collapsed) return;
-      // In the title bar, right-aligned, where it cannot collide with a node below.
-      ctx.save();
-      ctx.font = this.titleFontStyle ?? `${globalThis.LiteGraph?.NODE_TEXT_SIZE ?? 14}px Arial`;
-      const titleWidth = ctx.measureText(this.getTitle?.() ?? this.title ?? "").width + 40;
-      ctx.font = "11px sans-serif";
-      const room = this.size[0] - titleWidth - 12;
-      if (room > 40) {
-        let text = this.mgUsage;
-        while (text.length > 4 && ctx.measureText(text).width > room) text = text.slice(0, -2);
-        if (text !== this.mgUsage) text = `${text.slice(0, -1)}…`;
-        ctx.fillStyle = "#8fb3a0";
-        ctx.textAlign = "right";
-        ctx.fillText(text, this.size[0] - 10, -(globalThis.LiteGraph?.NODE_TITLE_HEIGHT ?? 30) / 2 + 4);
-      }
-      ctx.restore();
+      if (usage) showStatus(this, { usage: usageLine(usage), line: "" });
+      return result;
     };
   },
 });

@@ -1,6 +1,11 @@
-// Which widgets a node shows for the model chosen, with which values: pure logic over the
-// catalog the server publishes (GET /model_gateway/catalog). No ComfyUI here, so node's test
-// runner can check it.
+// Which widgets a node shows for the model chosen, with which values, and which saved values the
+// model does not allow: pure logic over the catalog (web/js/lib/catalog.js, the same data the
+// server publishes at GET /model_gateway/catalog). No ComfyUI here, so node's test runner can
+// check it.
+//
+// The rule these functions serve: the page never changes a value it did not just offer in a
+// changed list. A value loaded from a workflow is kept as saved; if the model does not allow it,
+// it is reported (problems) and the run is refused before anything is sent (promptErrors).
 
 export const DEFAULT = "default";
 
@@ -33,15 +38,28 @@ export function videoPlan(model) {
   return plan;
 }
 
-/** The value a combo keeps when the model changes: its own if still offered, else "default". */
+/** The value a combo keeps when the user picks another model: its own if still offered, else
+ * "default". (Only then: a loaded value is never replaced.) */
 export function keptValue(value, offered) {
   return offered.includes(value) ? value : DEFAULT;
 }
 
-/** Duration kept when the model changes: 0 (the model's default) unless still allowed. */
+/** Duration kept when the user picks another model: 0 (the model's default) unless still allowed. */
 export function keptDuration(value, plan) {
   if (!plan.range || value === 0) return value;
   return plan.range.allowed.includes(value) ? value : 0;
+}
+
+/** The list a combo shows: the allowed values, plus the current one where the model does not
+ * allow it, so that a saved value stays visible as saved (and marked) instead of vanishing. */
+export function shownValues(allowed, value) {
+  return allowed.includes(value) || value == null ? allowed : [...allowed, value];
+}
+
+/** The widest range an INT/FLOAT widget may show: the allowed one, stretched to the current
+ * value so that no frontend clamps a saved value it does not allow (it is marked instead). */
+export function shownMax(allowedMax, value) {
+  return typeof value === "number" && value > allowedMax ? value : allowedMax;
 }
 
 /** SeaCloud LLM: the temperature ceiling of the protocol chosen. */
@@ -53,4 +71,82 @@ export function temperatureMax(catalog, protocol) {
 export function needsImageField(catalog, modelId, customModelId) {
   const id = (customModelId ?? "").trim() || modelId;
   return !(catalog?.queue ?? []).some((m) => m.id === id);
+}
+
+/** Durations as the server's messages say them: "4 to 15", or "5, 10, 15". */
+export function durationsText(durations) {
+  const list = [...durations];
+  const run = list.length > 3 && list.every((d, i) => d === list[0] + i);
+  return run ? `${list[0]} to ${list[list.length - 1]}` : list.join(", ");
+}
+
+/**
+ * The values of one node that its model does not allow, as
+ * [{ field, value, kind: "choice" | "duration" | "temperature", allowed, model, ... }].
+ * `values` maps input names to values; an input fed by a link is not in it (nothing to check).
+ * An unknown model yields nothing here: the server checks it by name.
+ */
+export function problems(catalog, nodeType, values) {
+  const found = [];
+  const model = videoModel(catalog, nodeType, values.model);
+  if (model) {
+    const plan = videoPlan(model);
+    for (const name of Object.keys(PLURAL)) {
+      const value = values[name];
+      if (!plan.visible[name] || value === undefined || value === DEFAULT) continue;
+      const allowed = plan.values[name] ?? [DEFAULT];
+      if (!allowed.includes(value)) {
+        found.push({ field: name, value, kind: "choice", allowed: allowed.filter((v) => v !== DEFAULT),
+          model: model.name });
+      }
+    }
+    const duration = values.duration;
+    if (typeof duration === "number" && duration !== 0 && !plan.range.allowed.includes(duration)) {
+      found.push({ field: "duration", value: duration, kind: "duration", allowed: plan.range.allowed,
+        model: model.name, default: plan.range.default });
+    }
+  }
+  if (nodeType === "SeaCloudLLM" && typeof values.temperature === "number" && values.protocol !== undefined) {
+    const max = temperatureMax(catalog, values.protocol);
+    if (values.temperature > max || values.temperature < 0) {
+      found.push({ field: "temperature", value: values.temperature, kind: "temperature", max,
+        protocol: values.protocol });
+    }
+  }
+  return found;
+}
+
+/** An API-format prompt input that is a link ([node id, output index]), not a value. */
+function isLink(value) {
+  return Array.isArray(value) && value.length === 2 && typeof value[1] === "number";
+}
+
+/**
+ * ComfyUI's own answer to a prompt that fails validation ({ error, node_errors }, as POST /prompt
+ * sends with status 400) for the pack's nodes whose values their model does not allow, or null
+ * when there are none. `prompt` is the API-format prompt the page is about to send; `message`
+ * turns one problem into the text shown for it; `title` names a node type for the dialog.
+ */
+export function promptErrors(catalog, prompt, message, title = (type) => type, short = "Value not allowed by the model") {
+  const nodeErrors = {};
+  for (const [id, node] of Object.entries(prompt ?? {})) {
+    if (!catalog?.nodes?.includes(node?.class_type)) continue;
+    const values = Object.fromEntries(Object.entries(node.inputs ?? {}).filter(([, v]) => !isLink(v)));
+    const found = problems(catalog, node.class_type, values);
+    if (!found.length) continue;
+    nodeErrors[id] = {
+      class_type: node.class_type,
+      dependent_outputs: [],
+      errors: found.map((problem) => {
+        const text = message(problem, title(node.class_type));
+        // as the server words a VALIDATE_INPUTS refusal: a short message, the whole one in details
+        return { type: "custom_validation_failed", message: short, details: text,
+          extra_info: { input_name: problem.field, received_value: problem.value } };
+      }),
+    };
+  }
+  if (!Object.keys(nodeErrors).length) return null;
+  const details = Object.values(nodeErrors).flatMap((n) => n.errors.map((e) => e.details)).join("\n");
+  return { error: { type: "prompt_outputs_failed_validation", message: "Prompt outputs failed validation",
+    details: "", extra_info: {} }, node_errors: nodeErrors, mg_details: details };
 }

@@ -1,0 +1,76 @@
+// One status block at the bottom of each of the pack's nodes, drawn the same in the canvas and in
+// the Vue node renderer ("Nodes 2.0"), because it is a DOM widget: saved values the model does
+// not allow, the waiting line (queue position, progress, elapsed time), a streamed answer, and the
+// last run's usage or cost. It holds no value and is never saved with the workflow. It is added
+// only once there is something to show, so a loaded node keeps its saved shape.
+import { el, style } from "./dom.js";
+
+export const STATUS_WIDGET = "mg_status";
+
+const CSS = `
+.mg-status { box-sizing: border-box; width: 100%; height: 100%; overflow: hidden; padding: 2px 4px;
+  font: 11px/16px sans-serif; color: var(--input-text, #ccc); display: flex; flex-direction: column;
+  gap: 2px; pointer-events: auto; }
+.mg-status > div { word-break: normal; overflow-wrap: break-word; white-space: normal; }
+.mg-status .mg-line, .mg-status .mg-problem { display: -webkit-box; -webkit-box-orient: vertical;
+  -webkit-line-clamp: 2; overflow: hidden; }
+.mg-status .mg-problem { color: #f87171; }
+.mg-status .mg-answer { flex: 1 1 auto; min-height: 0; overflow-y: auto; white-space: pre-wrap;
+  scrollbar-width: thin; color: var(--input-text, #ddd); }
+.mg-status .mg-usage { color: #8fb3a0; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }`;
+
+const LINE = 16;
+const ANSWER_LINES = 7;
+
+function rows(state) {
+  return { problems: state.problems.length * 2 * LINE, line: state.line ? 2 * LINE : 0,
+    answer: state.answer ? ANSWER_LINES * LINE : 0, usage: state.usage ? LINE : 0 };
+}
+
+/** The height the block needs for what it shows (0 when empty). */
+export function statusHeight(state) {
+  const parts = Object.values(rows(state)).filter(Boolean);
+  return parts.length ? parts.reduce((a, b) => a + b, 0) + (parts.length - 1) * 2 + 6 : 0;
+}
+
+function render(node) {
+  const { state, root } = node.mgStatus;
+  root.replaceChildren(...[  // only elements: replaceChildren shows a null as "null"
+    ...state.problems.map((text) => el("div", { class: "mg-problem", title: text }, text)),
+    state.line ? el("div", { class: "mg-line", title: state.line }, state.line) : null,
+    state.answer ? el("div", { class: "mg-answer" }, state.answer) : null,
+    state.usage ? el("div", { class: "mg-usage", title: state.usage }, state.usage) : null,
+  ].filter(Boolean));
+  const answer = root.querySelector(".mg-answer");
+  if (answer) answer.scrollTop = answer.scrollHeight;  // a streamed answer shows its end
+}
+
+function grow(node) {
+  if (!node.mgStatus.widget || typeof node.computeSize !== "function") return;
+  const [, height] = node.computeSize();
+  // grow to fit; never shrink below what the user (or the saved workflow) made it
+  if (height > node.size[1]) node.setSize([node.size[0], height]);
+  node.setDirtyCanvas?.(true, true);
+}
+
+/** Change what a node's block shows ({ problems, line, answer, usage }, any of them). */
+export function showStatus(node, changes) {
+  node.mgStatus ??= { state: { problems: [], line: "", answer: "", usage: "" }, root: null, widget: null };
+  const status = node.mgStatus;
+  const before = JSON.stringify(status.state);
+  Object.assign(status.state, changes);
+  if (JSON.stringify(status.state) === before && status.widget) return;
+  if (!status.widget) {
+    if (!statusHeight(status.state) || typeof node.addDOMWidget !== "function") return;
+    style("mg-status-style", CSS);
+    status.root = el("div", { class: "mg-status" });
+    const height = () => statusHeight(status.state);
+    status.widget = node.addDOMWidget(STATUS_WIDGET, STATUS_WIDGET, status.root, {
+      serialize: false, hideOnZoom: false, getValue: () => "", setValue: () => {},
+      getMinHeight: height, getMaxHeight: height, getHeight: height, margin: 2,
+    });
+    status.widget.serialize = false;
+  }
+  render(node);
+  grow(node);
+}

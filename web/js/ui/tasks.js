@@ -1,0 +1,236 @@
+// The Gateway tasks sidebar tab: every job the journal holds (GET /model_gateway/tasks, paged),
+// live while any is unfinished, with previews of kept results and actions — open the result,
+// copy the task id, resume waiting on the server, add a Gateway Task From Id node, forget a
+// finished entry — and, above the list, what each gateway reported spending today and this
+// month, in its own units. Also the key panel, one click away.
+import { el, json, style } from "./dom.js";
+import { language, t } from "../lib/i18n.js";
+import { TERMINAL, jobLine, jobUsage, spendLine } from "../lib/format.js";
+import { keyPanel } from "./keys.js";
+
+export const TAB_ID = "model_gateway.tasks";
+const PAGE = 50;
+const LIVE_MS = 2000;
+const IDLE_MS = 15000;
+
+const CSS = `
+.mg-tasks { display: flex; flex-direction: column; gap: 8px; padding: 8px 10px; height: 100%;
+  box-sizing: border-box; overflow-y: auto; font-size: 12px; line-height: 1.4; }
+.mg-tasks h3 { margin: 0; font-size: 14px; flex: 1; }
+.mg-tasks .mg-head { display: flex; align-items: center; gap: 6px; }
+.mg-tasks button { padding: 2px 8px; border-radius: 4px; cursor: pointer; font-size: 11px; white-space: nowrap; }
+.mg-tasks .mg-spend { border: 1px solid var(--border-color, #444); border-radius: 6px; padding: 6px 8px; }
+.mg-tasks .mg-spend table { width: 100%; border-collapse: collapse; }
+.mg-tasks .mg-spend td, .mg-tasks .mg-spend th { text-align: left; padding: 1px 4px; vertical-align: top; }
+.mg-tasks .mg-spend th { opacity: .7; font-weight: normal; }
+.mg-tasks .mg-job { border: 1px solid var(--border-color, #444); border-radius: 6px; padding: 6px 8px;
+  display: flex; flex-direction: column; gap: 3px; }
+.mg-tasks .mg-job .mg-top { display: flex; gap: 6px; align-items: baseline; flex-wrap: wrap; }
+.mg-tasks .mg-job .mg-model { font-weight: 600; overflow-wrap: anywhere; }
+.mg-tasks .mg-state { margin-left: auto; white-space: nowrap; }
+.mg-tasks .s-succeeded { color: #4ade80; } .mg-tasks .s-failed, .mg-tasks .s-unknown { color: #f87171; }
+.mg-tasks .s-running, .mg-tasks .s-queued, .mg-tasks .s-submitting { color: #60a5fa; }
+.mg-tasks .s-cancelled { color: #a3a3a3; }
+.mg-tasks .mg-dim { opacity: .7; overflow-wrap: anywhere; }
+.mg-tasks .mg-text { display: -webkit-box; -webkit-box-orient: vertical; -webkit-line-clamp: 3;
+  overflow: hidden; overflow-wrap: anywhere; white-space: pre-wrap; }
+.mg-tasks .mg-usage { color: #8fb3a0; overflow-wrap: anywhere; }
+.mg-tasks .mg-bad { color: #f87171; overflow-wrap: anywhere; }
+.mg-tasks .mg-previews { display: flex; gap: 4px; flex-wrap: wrap; }
+.mg-tasks .mg-previews img, .mg-tasks .mg-previews video { height: 64px; max-width: 100%; border-radius: 4px;
+  cursor: pointer; object-fit: cover; background: #000; }
+.mg-tasks .mg-actions { display: flex; gap: 4px; flex-wrap: wrap; }
+.mg-tasks .mg-bar { height: 3px; background: #333; border-radius: 2px; overflow: hidden; }
+.mg-tasks .mg-bar > div { height: 100%; background: #60a5fa; }
+.mg-tasks .mg-keys-box { border: 1px solid var(--border-color, #444); border-radius: 6px; padding: 8px; }`;
+
+function viewUrl(api, entry) {
+  const query = new URLSearchParams({ filename: entry.filename, subfolder: entry.subfolder ?? "", type: entry.type ?? "output" });
+  return api.apiURL(`/view?${query}`);
+}
+
+async function copy(text) {
+  try {
+    await navigator.clipboard.writeText(text);
+  } catch {
+    const area = el("textarea", {}, text);
+    document.body.append(area);
+    area.select();
+    document.execCommand("copy");
+    area.remove();
+  }
+}
+
+/** A Gateway Task From Id node for the job, in the middle of the visible graph. */
+function addTaskNode(app, job) {
+  const node = globalThis.LiteGraph?.createNode("GatewayTaskFromId");
+  if (!node) return;
+  const [x, y, w, h] = app.canvas?.visible_area ?? [0, 0, 0, 0];
+  node.pos = [x + w / 2 - 150, y + h / 2 - 60];
+  (app.canvas?.graph ?? app.graph).add(node);
+  for (const [name, value] of Object.entries({ gateway: job.gateway, task_id: job.task_id,
+    kind: job.kind === "video" ? "video" : "image" })) {
+    const w2 = node.widgets?.find((w3) => w3.name === name);
+    if (w2) w2.value = value;
+  }
+  app.canvas?.selectNode?.(node);
+  app.canvas?.setDirty?.(true, true);
+}
+
+function previews(api, job) {
+  const files = job.kind === "video" ? (job.cover?.length ? job.cover : []) : job.files ?? [];
+  const items = files.slice(0, 4).map((entry) => el("img", { src: viewUrl(api, entry), loading: "lazy",
+    title: entry.filename, onclick: () => window.open(viewUrl(api, entry), "_blank") }));
+  if (job.kind === "video" && !items.length && job.files?.length) {
+    const entry = job.files[0];
+    items.push(el("video", { src: viewUrl(api, entry), preload: "metadata", muted: true,
+      title: entry.filename, onclick: () => window.open(viewUrl(api, entry), "_blank") }));
+  }
+  return items.length ? el("div", { class: "mg-previews" }, items) : null;
+}
+
+function jobCard(ctx, job) {
+  const { api, app, act } = ctx;
+  const state = job.resume?.running ? "running" : job.state;
+  const when = job.created_at ? new Date(job.created_at * 1000).toLocaleString(language()) : "";
+  const finished = TERMINAL.includes(job.state);
+  const taskGateway = ctx.taskGateways.includes(job.gateway) && job.task_id && job.kind !== "text";
+  const actions = [
+    job.files?.length ? el("button", { onclick: () => window.open(viewUrl(api, job.files[0]), "_blank") }, t("tasks.open")) : null,
+    job.task_id ? el("button", { onclick: async (e) => {
+      await copy(job.task_id);
+      e.target.textContent = t("tasks.copied");
+    } }, t("tasks.copyId")) : null,
+    job.resumable && !job.resume?.running ? el("button", { onclick: () => act(job, "resume") }, t("tasks.resume")) : null,
+    taskGateway ? el("button", { onclick: () => addTaskNode(app, job) }, t("tasks.addNode")) : null,
+    finished ? el("button", { onclick: () => window.confirm(t("tasks.forgetConfirm")) && act(job, "forget") }, t("tasks.forget")) : null,
+  ];
+  const progress = job.state === "running" && job.progress != null
+    ? el("div", { class: "mg-bar" }, el("div", { style: `width: ${Math.round(job.progress * 100)}%` })) : null;
+  return el("div", { class: "mg-job", "data-mg-job": job.id, "data-mg-state": job.state },
+    el("div", { class: "mg-top" },
+      el("span", { class: "mg-dim" }, job.gateway_title ?? ""),
+      el("span", { class: "mg-model" }, job.model ?? (job.kind ? "" : t(`tasks.state.${job.state}`))),
+      job.kind ? el("span", { class: "mg-dim" }, t(`tasks.kind.${job.kind}`)) : null,
+      el("span", { class: `mg-state s-${state}` }, job.resume?.running ? t("tasks.resuming") : jobLine(job))),
+    progress,
+    el("div", { class: "mg-dim" }, [t("tasks.created", { time: when }), job.task_id ? `· ${job.task_id}` : null].filter(Boolean).join(" ")),
+    job.prompt ? el("div", { class: "mg-text" }, job.prompt) : null,
+    job.text ? el("div", { class: "mg-text", title: job.text }, job.text) : null,
+    job.usage && Object.keys(job.usage).length ? el("div", { class: "mg-usage" }, jobUsage(job.usage)) : null,
+    job.message && job.state !== "succeeded" ? el("div", { class: "mg-bad" }, job.message) : null,
+    job.state === "unknown" ? el("div", { class: "mg-bad" }, job.note || t("tasks.noId")) : null,
+    job.hint ? el("div", { class: "mg-dim" }, job.hint) : null,
+    job.resume?.error ? el("div", { class: "mg-bad" }, job.resume.error) : null,
+    previews(api, job),
+    el("div", { class: "mg-actions" }, actions));
+}
+
+function spendingBlock(spending) {
+  if (!spending?.gateways?.length) return null;
+  return el("div", { class: "mg-spend" },
+    el("div", { class: "mg-dim" }, t("tasks.spent") + (spending.sandbox ? ` (${t("usage.sandbox")})` : "")),
+    el("table", {},
+      el("tr", {}, el("th", {}, ""), el("th", {}, t("tasks.today")), el("th", {}, t("tasks.month"))),
+      spending.gateways.map((g) => el("tr", { "data-mg-spend": g.id },
+        el("td", {}, g.title), el("td", {}, spendLine(g.today)), el("td", {}, spendLine(g.month))))));
+}
+
+/** The tab's content, mounted into the element the frontend gives it. */
+export function tasksPanel(app, api, catalog) {
+  style("mg-tasks-style", CSS);
+  const root = el("div", { class: "mg-tasks" });
+  const state = { limit: PAGE, body: null, spending: null, error: null, showKeys: false, timer: null, shown: "" };
+  const list = el("div", { style: "display: flex; flex-direction: column; gap: 6px" });
+  const spend = el("div");
+  const foot = el("div", { class: "mg-dim" });
+  const keysBox = el("div", { class: "mg-keys-box", style: "display: none" });
+  const ctx = { api, app, taskGateways: catalog.task_gateways ?? ["seacloud", "gptunnel", "opencomputing"] };
+
+  const render = () => {
+    const key = JSON.stringify([state.body, state.spending, state.error, language()]);
+    if (key === state.shown) return;  // unchanged: keep a preview that is playing
+    state.shown = key;
+    spend.replaceChildren(...[spendingBlock(state.spending)].filter(Boolean));
+    const jobs = state.body?.jobs ?? [];
+    list.replaceChildren(...(state.error ? [el("div", { class: "mg-bad" }, t("tasks.error", { error: state.error }))]
+      : jobs.length ? jobs.map((job) => jobCard(ctx, job)) : [el("div", { class: "mg-dim" }, t("tasks.empty"))]));
+    const total = state.body?.total ?? 0;
+    foot.replaceChildren(...[
+      total ? t("tasks.count", { shown: jobs.length, total }) : null,
+      total > jobs.length ? el("button", { style: "margin-left: 6px", onclick: () => {
+        state.limit += PAGE;
+        refresh();
+      } }, t("tasks.loadMore", { left: total - jobs.length })) : null,
+    ].filter(Boolean));
+  };
+
+  const refresh = async () => {
+    try {
+      const [tasks, spending] = await Promise.all([
+        api.fetchApi(`/model_gateway/tasks?offset=0&limit=${Math.min(state.limit, 200)}`).then(json),
+        api.fetchApi("/model_gateway/tasks/spending").then(json)]);
+      if (tasks.error) throw tasks.error;
+      state.body = tasks;
+      state.spending = spending.error ? null : spending;
+      state.error = null;
+    } catch (error) {
+      state.error = String(error);
+    }
+    render();
+    schedule();
+  };
+
+  const schedule = () => {
+    clearTimeout(state.timer);
+    if (!root.isConnected && state.body) return;  // tab closed: refreshed when shown again
+    const live = (state.body?.jobs ?? []).some((job) => !TERMINAL.includes(job.state) || job.resume?.running);
+    state.timer = setTimeout(refresh, live ? LIVE_MS : IDLE_MS);
+  };
+
+  ctx.act = async (job, action) => {
+    const response = await api.fetchApi(`/model_gateway/tasks/${job.id}/${action}`, { method: "POST" });
+    const body = await json(response);
+    if (!response.ok) window.alert(body.error ?? response.statusText);
+    refresh();
+  };
+
+  const keysButton = el("button", { onclick: () => {
+    state.showKeys = !state.showKeys;
+    keysBox.style.display = state.showKeys ? "" : "none";
+    if (state.showKeys) keysBox.replaceChildren(keyPanel(api));
+  } }, t("keys.open"));
+  root.append(el("div", { class: "mg-head" }, el("h3", {}, t("tasks.title")),
+    el("button", { onclick: refresh }, t("tasks.refresh")), keysButton), keysBox, spend, list, foot);
+  root.mgRefresh = refresh;
+  refresh();
+  return root;
+}
+
+/** The sidebar tab (the frontend's documented extension API), in both frontends. */
+export function registerTasksTab(app, api, catalog) {
+  const manager = app.extensionManager;
+  const register = manager?.sidebarTab?.registerSidebarTab?.bind(manager.sidebarTab)
+    ?? manager?.registerSidebarTab?.bind(manager);
+  if (!register) return false;
+  let panel = null;
+  const onRun = () => panel?.isConnected && panel.mgRefresh();
+  for (const event of ["execution_start", "executed", "execution_success", "execution_error", "execution_interrupted"]) {
+    api.addEventListener(event, onRun);
+  }
+  register({
+    id: TAB_ID,
+    icon: "pi pi-receipt",
+    title: t("tasks.title"),
+    tooltip: t("tasks.tooltip"),
+    type: "custom",
+    render: (container) => {
+      panel = tasksPanel(app, api, catalog);
+      container.replaceChildren(panel);
+    },
+    destroy: () => {
+      panel = null;
+    },
+  });
+  return true;
+}
