@@ -22,7 +22,7 @@ emulator: nothing is paid), its own user directory, and checks:
   3 the key panel is as wide as the settings dialog, with no stray "null"
   4 the status line fits its node, breaks no word, and is cleared by Cancel; the usage line fits
   5 in zh and ru: the settings category, the key panel, the status and usage lines
-  and the Gateway tasks tab: it lists the jobs with previews, shows what each gateway reported,
+  and every node's help page (en, zh, ru), and the Gateway tasks tab: it lists the jobs with previews, shows what each gateway reported,
   and resumes waiting for a job left unfinished by Cancel.
 
 Screenshots go to --out (default ./browser-check), one per check and setup. Exit status 0 when
@@ -365,6 +365,21 @@ class Session:
             self.ok(f"{name} after reload: every saved value as saved", _same(expected, after),
                     _diff(expected, after))
 
+    def help_pages(self) -> None:
+        """ComfyUI's node help reads /extensions/<pack>/docs/<Node>/<locale>.md, then <Node>.md."""
+        missing = self.js(f"""(async () => {{
+          const bad = [];
+          for (const node of {json.dumps(sorted(_node_classes()))}) {{
+            for (const path of [`${{node}}.md`, `${{node}}/zh.md`, `${{node}}/ru.md`]) {{
+              const r = await fetch(`/extensions/{PACK_FOLDER}/docs/${{path}}`);
+              const type = r.headers.get('content-type') ?? '';
+              if (!r.ok || type.includes('text/html') || !(await r.text()).startsWith('# ')) bad.push(path);
+            }}
+          }}
+          return bad;
+        }})()""")
+        self.ok("every node's help page is served, in en, zh and ru", not missing, missing)
+
     # 2 ---------------------------------------------------------------------------------------
     def disallowed_values_are_kept_marked_and_refused(self) -> None:
         saved = self.js(f"({BUILD_DISALLOWED})({json.dumps(DISALLOWED)})")
@@ -519,6 +534,10 @@ WORDS = {
 }
 
 
+def _node_classes() -> list[str]:
+    return [p.stem for p in (ROOT / "web" / "docs").glob("*.md")]
+
+
 def _same(expected: dict, actual: dict) -> bool:
     return all(json.dumps(actual.get(k)) == json.dumps(v) for k, v in expected.items())
 
@@ -574,7 +593,7 @@ def run(args) -> int:
                         session.no_dom_widgets = (f"frontend {version}'s experimental Vue renderer "
                                                   f"draws no DOM widget")
                     print(f"== frontend {version}, Nodes 2.0 {nodes2}", flush=True)
-                    steps = [session.workflows_load_faithfully,
+                    steps = [session.help_pages, session.workflows_load_faithfully,
                              session.disallowed_values_are_kept_marked_and_refused]
                     for step in steps:
                         _guarded(session, step)
