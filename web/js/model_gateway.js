@@ -37,7 +37,9 @@ const NEUTRAL = { duration: 0, resolution: "default", ratio: "default", size: "d
 
 function setHidden(w, hidden) {
   if (!!w.hidden === hidden) return;
-  w.hidden = hidden;  // the canvas of both frontends and the Vue renderer honour it
+  w.hidden = hidden;  // the canvas of both frontends and the newest one's Vue renderer
+  // the bundled frontend's experimental Vue renderer reads options.hidden
+  setOptions(w, { hidden });
   // the bundled frontend's canvas still lays a hidden widget out by its computeSize
   if (hidden) w.computeSize = () => [0, -4];
   else delete w.computeSize;
@@ -98,10 +100,18 @@ function widgetValues(node) {
   return Object.fromEntries((node.widgets ?? []).map((w) => [w.name, w.value]));
 }
 
-/** Marks, in the node's status block, every value its model does not allow. */
+/** Marks every value its model does not allow: listed in the node's status block, and the
+ * node flagged as in error (drawn red by every renderer; never saved with the workflow). */
 function markProblems(node) {
   const found = problems(CATALOG, node.comfyClass, widgetValues(node));
   if (found.length || node.mgStatus) showStatus(node, { problems: found.map(problemMark) });
+  if (found.length) {
+    node.has_errors = true;
+    node.mgFlagged = true;
+  } else if (node.mgFlagged) {
+    node.has_errors = false;
+    node.mgFlagged = false;
+  }
 }
 
 /** Widgets for the node's current values. picked: the user just changed the model/protocol. */

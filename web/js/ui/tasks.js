@@ -16,8 +16,8 @@ const IDLE_MS = 15000;
 const CSS = `
 .mg-tasks { display: flex; flex-direction: column; gap: 8px; padding: 8px 10px; height: 100%;
   box-sizing: border-box; overflow-y: auto; font-size: 12px; line-height: 1.4; }
-.mg-tasks h3 { margin: 0; font-size: 14px; flex: 1; }
-.mg-tasks .mg-head { display: flex; align-items: center; gap: 6px; }
+.mg-tasks h3 { margin: 0; font-size: 14px; flex: 1 1 auto; }
+.mg-tasks .mg-head { display: flex; flex-wrap: wrap; align-items: center; gap: 6px; }
 .mg-tasks button { padding: 2px 8px; border-radius: 4px; cursor: pointer; font-size: 11px; white-space: nowrap; }
 .mg-tasks .mg-spend { border: 1px solid var(--border-color, #444); border-radius: 6px; padding: 6px 8px; }
 .mg-tasks .mg-spend table { width: 100%; border-collapse: collapse; }

@@ -1,0 +1,664 @@
+"""The pack in a real ComfyUI, through its own page in headless Chromium: every frontend given,
+with the Vue node renderer ("Nodes 2.0") off and on, in English, Chinese and Russian.
+
+    COMFYUI_DIR=/tmp/comfy python3 tools/browser_check.py [--out DIR] [--frontend bundled,new]
+                                                          [--nodes2 off,on] [--port 8190]
+
+COMFYUI_DIR is a ComfyUI folder with its venv in .venv, as ../shared/comfyui/setup.sh builds it
+(with the newest frontend beside the bundled one, in frontend-<version>/). The script re-runs
+itself with that venv's Python, which has websocket-client (the DevTools protocol's transport;
+tools/cdp.py is the client). It downloads nothing: Chromium is Debian's (/usr/bin/chromium, or
+--chromium), driven over the DevTools protocol on 127.0.0.1.
+
+For each frontend and renderer it starts that ComfyUI on 127.0.0.1 with only this pack (a fresh
+base directory whose custom_nodes/ links to this repository), sandbox mode on (the built-in
+emulator: nothing is paid), its own user directory, and checks:
+
+  1 every example workflow loads, and after a page reload: no missing-node dialog, no
+    placeholder node, every saved value exactly as saved
+  2 saved values the model does not allow (Seedance 2.0 at 3 s, 1080p on a fast model, Wan 7 s,
+    Anthropic temperature 1.5) stay as saved, are marked on the node, and the run is refused
+    before anything reaches the server
+  3 the key panel is as wide as the settings dialog, with no stray "null"
+  4 the status line fits its node, breaks no word, and is cleared by Cancel; the usage line fits
+  5 in zh and ru: the settings category, the key panel, the status and usage lines
+  and every node's help page (en, zh, ru), and the Gateway tasks tab: it lists the jobs with previews, shows what each gateway reported,
+  and resumes waiting for a job left unfinished by Cancel.
+
+Screenshots go to --out (default ./browser-check), one per check and setup. Exit status 0 when
+every check passed."""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+PACK_FOLDER = "model_gateway_check"  # the pack's folder name inside the check's ComfyUI
+WORKFLOWS = sorted(p.stem for p in (ROOT / "example_workflows").glob("*.json"))
+
+
+def reexec_in_comfyui_venv(comfyui: Path) -> None:
+    """websocket-client lives in ComfyUI's venv (setup.sh installs it there)."""
+    try:
+        import websocket  # noqa: F401
+        return
+    except ImportError:
+        pass
+    python = comfyui / ".venv" / "bin" / "python"
+    if not python.exists() or Path(sys.prefix).resolve() == (comfyui / ".venv").resolve():
+        sys.exit("websocket-client is not installed: run this with a Python that has it "
+                 f"(e.g. {python}), or pip install websocket-client")
+    os.execv(str(python), [str(python), __file__, *sys.argv[1:]])
+
+
+# -- ComfyUI ------------------------------------------------------------------------------------
+
+class ComfyUI:
+    def __init__(self, folder: Path, port: int, frontend_root: Path | None, work: Path, name: str):
+        self.folder, self.port, self.frontend_root = folder, port, frontend_root
+        self.base = work / f"base-{name}"
+        self.log_path = work / f"comfyui-{name}.log"
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> "ComfyUI":
+        (self.base / "custom_nodes").mkdir(parents=True, exist_ok=True)
+        (self.base / "user").mkdir(exist_ok=True)
+        link = self.base / "custom_nodes" / PACK_FOLDER
+        if not link.exists():
+            link.symlink_to(ROOT, target_is_directory=True)
+        command = [str(self.folder / ".venv" / "bin" / "python"), "main.py", "--cpu",
+                   "--listen", "127.0.0.1", "--port", str(self.port),
+                   "--base-directory", str(self.base), "--user-directory", str(self.base / "user"),
+                   "--disable-auto-launch"]
+        if self.frontend_root:
+            command += ["--front-end-root", str(self.frontend_root)]
+        env = {**os.environ, "MODEL_GATEWAY_SANDBOX": "1"}
+        env.pop("MODEL_GATEWAY_DATA_DIR", None)
+        env.pop("MODEL_GATEWAY_KEYS_FILE", None)
+        self.log = open(self.log_path, "w")
+        self.process = subprocess.Popen(command, cwd=self.folder, env=env, stdout=self.log,
+                                        stderr=subprocess.STDOUT, start_new_session=True)
+        deadline = time.time() + 180
+        while time.time() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"ComfyUI exited; see {self.log_path}")
+            try:
+                self.get("/system_stats")
+                return self
+            except OSError:
+                time.sleep(0.5)
+        raise RuntimeError(f"ComfyUI did not answer on port {self.port}; see {self.log_path}")
+
+    def get(self, path: str):
+        with urllib.request.urlopen(self.url + path, timeout=10) as response:
+            return json.load(response)
+
+    def setting(self, name: str, value) -> None:
+        request = urllib.request.Request(f"{self.url}/api/settings/{name}", method="POST",
+                                         data=json.dumps(value).encode())
+        urllib.request.urlopen(request, timeout=10).close()
+
+    def prompts_received(self) -> int:
+        return self.log_path.read_text(errors="replace").count("got prompt")
+
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+        if getattr(self, "log", None):
+            self.log.close()
+
+
+# -- the page -------------------------------------------------------------------------------------
+
+READY = ("!!(window.app && app.graph && window.LiteGraph && "
+         "LiteGraph.registered_node_types.OpenComputingTextToVideo && app.extensionManager)")
+
+# JS helpers put on the page once per load (window.__mg).
+HELPERS = r"""
+window.__mg = {
+  async template(name) {
+    const response = await fetch(`/api/workflow_templates/%PACK%/${name}.json`);
+    return await response.json();
+  },
+  async load(workflow) {
+    await app.loadGraphData(JSON.parse(JSON.stringify(workflow)));
+    await new Promise((r) => setTimeout(r, 600));
+  },
+  nodes() {
+    const graph = app.rootGraph ?? app.graph;
+    return graph._nodes ?? graph.nodes;
+  },
+  // placeholders: nodes whose class is not the registered one, or that say they are broken
+  placeholders() {
+    return this.nodes().filter((n) => {
+      const registered = LiteGraph.registered_node_types[n.type];
+      return !registered || !(n instanceof registered) || (n.widgets ?? []).some((w) => w.name === "UNKNOWN");
+    }).map((n) => n.type);
+  },
+  missingDialog() {
+    return [...document.querySelectorAll('[role=dialog], .p-dialog')].map((d) => d.innerText)
+      .filter((t) => /missing/i.test(t) && /node/i.test(t)).map((t) => t.slice(0, 300));
+  },
+  values() {
+    return Object.fromEntries(this.nodes().map((n) => [n.id, n.serialize().widgets_values ?? []]));
+  },
+  marks() {
+    return Object.fromEntries(this.nodes().filter((n) => n.mgStatus?.state.problems.length)
+      .map((n) => [n.id, n.mgStatus.state.problems]));
+  },
+  status(type) {
+    const node = this.nodes().find((n) => n.type === type);
+    const s = node?.mgStatus;
+    if (!s?.root) return null;
+    const root = s.root;
+    const parts = [...root.children].map((c) => ({ cls: c.className, text: c.textContent,
+      overflowX: c.scrollWidth > c.clientWidth + 1, overflowY: c.scrollHeight > c.clientHeight + 1,
+      wordBreak: getComputedStyle(c).wordBreak, overflow: getComputedStyle(c).overflowY }));
+    const box = root.getBoundingClientRect();
+    return { state: s.state, parts, visible: box.width > 0 && box.height > 0,
+      fits: root.scrollHeight <= root.clientHeight + 1 && root.scrollWidth <= root.clientWidth + 1,
+      frontendPreview: (node.widgets ?? []).some((w) => w.name === "$$node-text-preview") };
+  },
+  // as the canvas and the Vue renderer do when the user picks a value: set it, call back
+  pick(id, name, value) {
+    const node = this.nodes().find((n) => String(n.id) === String(id));
+    const widget = node?.widgets?.find((w) => w.name === name);
+    if (!widget) return null;
+    widget.value = value;
+    widget.callback?.(value, app.canvas, node);
+    return { values: Object.fromEntries(node.widgets.map((w) => [w.name, w.value])),
+      hidden: node.widgets.filter((w) => w.hidden).map((w) => w.name),
+      marks: node.mgStatus?.state.problems ?? [], flagged: !!node.has_errors };
+  },
+  setWidget(type, name, value) {
+    const node = this.nodes().find((n) => n.type === type);
+    const widget = node?.widgets?.find((w) => w.name === name);
+    if (widget) widget.value = value;
+    return !!widget;
+  },
+  focus(type, left = 120) {
+    const node = this.nodes().find((n) => n.type === type);
+    if (!node || !app.canvas?.ds) return false;
+    const scale = app.canvas.ds.scale ?? 1;
+    app.canvas.ds.offset[0] = -node.pos[0] + left / scale;
+    app.canvas.ds.offset[1] = -node.pos[1] + 120 / scale;
+    app.canvas.setDirty(true, true);
+    return true;
+  },
+  async command(id) {
+    await app.extensionManager.command.execute(id);
+    await new Promise((r) => setTimeout(r, 800));
+  },
+  async openSettings(category) {
+    await this.command("Comfy.ShowSettingsDialog");
+    const leaf = [...document.querySelectorAll('[role=dialog] *')]
+      .filter((e) => e.children.length === 0 && e.textContent.trim() === category);
+    (leaf[0]?.closest('li,button,a,[role=option],[role=tab],[role=menuitem]') ?? leaf[0])?.click();
+    for (let i = 0; i < 40 && !document.querySelector('.mg-keys .mg-gateway'); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await new Promise((r) => setTimeout(r, 300));
+    const panel = document.querySelector('.mg-keys');
+    const dialog = panel?.closest('[role=dialog]') ?? panel?.closest('.p-dialog');
+    if (!panel) return { found: leaf.length, panel: false };
+    const texts = [];
+    const walker = document.createTreeWalker(panel.closest('.mg-keys-host')?.parentElement ?? panel, NodeFilter.SHOW_TEXT);
+    while (walker.nextNode()) texts.push(walker.currentNode.textContent);
+    return { found: leaf.length, panel: true, panelWidth: panel.getBoundingClientRect().width,
+      dialogWidth: dialog?.getBoundingClientRect().width,
+      inputs: [...panel.querySelectorAll('input')].map((i) => i.getBoundingClientRect().width),
+      nulls: texts.filter((t) => t.trim() === "null").length, text: panel.innerText };
+  },
+  closeDialogs() {
+    document.dispatchEvent(new KeyboardEvent("keydown", { key: "Escape", bubbles: true }));
+    for (const b of document.querySelectorAll('[role=dialog] button[aria-label=Close], .p-dialog-close-button')) b.click();
+  },
+  async openTasks() {
+    if (!document.querySelector('.mg-tasks')) await this.command("Workspace.ToggleSidebarTab.model_gateway.tasks");
+    for (let i = 0; i < 50 && !document.querySelector('.mg-tasks .mg-job, .mg-tasks .mg-dim'); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await new Promise((r) => setTimeout(r, 800));
+    const panel = document.querySelector('.mg-tasks');
+    return panel && { text: panel.innerText, jobs: [...panel.querySelectorAll('.mg-job')].map((j) => ({
+      id: j.dataset.mgJob, state: j.dataset.mgState, previews: j.querySelectorAll('.mg-previews img, .mg-previews video').length,
+      buttons: [...j.querySelectorAll('button')].map((b) => b.textContent) })),
+      spend: panel.querySelectorAll('[data-mg-spend]').length };
+  },
+  async clickJobButton(id, label) {
+    const card = document.querySelector(`.mg-tasks [data-mg-job="${id}"]`);
+    const button = [...(card?.querySelectorAll('button') ?? [])].find((b) => b.textContent === label);
+    button?.click();
+    return !!button;
+  },
+};
+true
+"""
+
+# Saved values the model does not allow, as a workflow would hold them.
+DISALLOWED = [
+    ("OpenComputingTextToVideo", {"model": "Seedance 2.0 (Doubao)", "duration": 3, "prompt": "a boat"}),
+    ("OpenComputingTextToVideo", {"model": "Seedance 2.0 fast (Doubao)", "resolution": "1080p",
+                                  "prompt": "a boat"}),
+    ("OpenComputingTextToVideo", {"model": "Wan 2.6 t2v", "duration": 7, "prompt": "a boat"}),
+    ("SeaCloudLLM", {"protocol": "anthropic_messages", "temperature": 1.5, "prompt": "hi"}),
+]
+
+BUILD_DISALLOWED = r"""
+(async (spec) => {
+  const graph = app.rootGraph ?? app.graph;
+  graph.clear();
+  const names = [];
+  spec.forEach(([type], i) => {
+    const n = LiteGraph.createNode(type);
+    n.pos = [100 + 440 * (i % 2), 60 + 520 * Math.floor(i / 2)];
+    graph.add(n);
+    names.push(n.widgets.filter((w) => w.serialize !== false).map((w) => w.name));
+  });
+  const wf = JSON.parse(JSON.stringify(graph.serialize()));
+  wf.nodes.forEach((n, i) => {
+    for (const [k, v] of Object.entries(spec[i][1])) n.widgets_values[names[i].indexOf(k)] = v;
+  });
+  return wf;
+})
+"""
+
+
+class Check:
+    def __init__(self, out: Path):
+        self.out = out
+        self.results: list[tuple[str, bool, str]] = []
+        self.skipped: list[tuple[str, str]] = []
+
+    def record(self, name: str, ok: bool, detail: str = "") -> bool:
+        self.results.append((name, ok, detail))
+        print(f"  {'PASS' if ok else 'FAIL'} {name}" + (f" — {detail}" if detail and not ok else ""),
+              flush=True)
+        return ok
+
+    def skip(self, name: str, why: str) -> None:
+        self.skipped.append((name, why))
+        print(f"  SKIP {name} — {why}", flush=True)
+
+
+class Session:
+    """One ComfyUI + page for one frontend and renderer."""
+
+    def __init__(self, comfy: ComfyUI, page, check: Check, label: str):
+        self.comfy, self.page, self.check, self.label = comfy, page, check, label
+        # The bundled frontend's experimental Vue renderer (1.27) draws no DOM widget at all —
+        # neither the pack's status block nor the frontend's own text previews.
+        self.no_dom_widgets = None
+
+    def shot(self, name: str) -> None:
+        path = self.check.out / f"{self.label}-{name}.png"
+        self.page.screenshot(path)
+
+    def js(self, expression: str, timeout: float = 60):
+        return self.page.js(expression, timeout)
+
+    def open(self, url_suffix: str = "/") -> None:
+        self.page.navigate(self.comfy.url + url_suffix)
+        self.ready()
+
+    def ready(self) -> None:
+        self.page.wait_for(READY, timeout=120)
+        time.sleep(1.5)
+        self.js(HELPERS.replace("%PACK%", PACK_FOLDER))
+
+    def reload(self) -> None:
+        self.page.reload()
+        time.sleep(1)
+        self.ready()
+        time.sleep(1.5)
+
+    def ok(self, name: str, ok: bool, detail="") -> bool:
+        return self.check.record(f"{self.label}: {name}", bool(ok), str(detail)[:600])
+
+    def shown_on_node(self, name: str, ok: bool, detail="") -> bool:
+        """A check of what the status block shows, which needs a renderer that draws it."""
+        if self.no_dom_widgets:
+            self.check.skip(f"{self.label}: {name}", self.no_dom_widgets)
+            return True
+        return self.ok(name, ok, detail)
+
+    # 1 ---------------------------------------------------------------------------------------
+    def workflows_load_faithfully(self) -> None:
+        for name in WORKFLOWS:
+            saved = self.js(f"__mg.template({json.dumps(name)})")
+            self.js(f"__mg.load({json.dumps(saved)})")
+            expected = {str(n["id"]): n.get("widgets_values", []) for n in saved["nodes"]}
+            loaded = self.js("__mg.values()")
+            self.ok(f"{name} loads with every saved value", _same(expected, loaded),
+                    _diff(expected, loaded))
+            self.reload()
+            if name == "llm_prompt_to_video":
+                self.js("__mg.focus('OpenComputingTextToVideo')")
+                time.sleep(0.5)
+                self.shot(f"reload-{name}")
+            placeholders, dialog = self.js("__mg.placeholders()"), self.js("__mg.missingDialog()")
+            self.ok(f"{name} after reload: no missing-node dialog, no placeholder",
+                    not placeholders and not dialog, f"{placeholders} {dialog}")
+            after = self.js("__mg.values()")
+            self.ok(f"{name} after reload: every saved value as saved", _same(expected, after),
+                    _diff(expected, after))
+
+    def help_pages(self) -> None:
+        """ComfyUI's node help reads /extensions/<pack>/docs/<Node>/<locale>.md, then <Node>.md."""
+        missing = self.js(f"""(async () => {{
+          const bad = [];
+          for (const node of {json.dumps(sorted(_node_classes()))}) {{
+            for (const path of [`${{node}}.md`, `${{node}}/zh.md`, `${{node}}/ru.md`]) {{
+              const r = await fetch(`/extensions/{PACK_FOLDER}/docs/${{path}}`);
+              const type = r.headers.get('content-type') ?? '';
+              if (!r.ok || type.includes('text/html') || !(await r.text()).startsWith('# ')) bad.push(path);
+            }}
+          }}
+          return bad;
+        }})()""")
+        self.ok("every node's help page is served, in en, zh and ru", not missing, missing)
+
+    # 2 ---------------------------------------------------------------------------------------
+    def disallowed_values_are_kept_marked_and_refused(self) -> None:
+        saved = self.js(f"({BUILD_DISALLOWED})({json.dumps(DISALLOWED)})")
+        self.js(f"__mg.load({json.dumps(saved)})")
+        expected = {str(n["id"]): n["widgets_values"] for n in saved["nodes"]}
+        for when in ("loaded", "after reload"):
+            values, marks = self.js("__mg.values()"), self.js("__mg.marks()")
+            self.ok(f"disallowed values {when}: kept as saved", _same(expected, values),
+                    _diff(expected, values))
+            self.ok(f"disallowed values {when}: each marked on its node",
+                    len(marks) == len(DISALLOWED), marks)
+            if when == "loaded":
+                self.shot("disallowed-marked")
+                self.reload()
+        before = self.comfy.prompts_received()
+        self.js("app.queuePrompt(0, 1).then(String)")
+        time.sleep(2.5)
+        self.shot("disallowed-refused")
+        self.ok("a run with them is refused before anything reaches the server",
+                self.comfy.prompts_received() == before, "the server got a prompt")
+        self.js("__mg.closeDialogs()")
+        values = self.js("__mg.values()")
+        self.ok("the refused run changed no value", _same(expected, values), _diff(expected, values))
+        # the user picks another model: only then do values the new one lacks move
+        fast = saved["nodes"][1]["id"]
+        allowed = self.js(f"__mg.pick({fast}, 'model', 'Seedance 2.0 (Doubao)')")
+        self.ok("picking a model that allows the value keeps it and clears the mark",
+                allowed and allowed["values"]["resolution"] == "1080p" and not allowed["marks"]
+                and not allowed["flagged"], allowed)
+        wan = self.js(f"__mg.pick({fast}, 'model', 'Wan 2.6 t2v')")
+        self.ok("picking Wan shows its inputs and moves what it lacks to default",
+                wan and {"resolution", "ratio", "off_peak"} <= set(wan["hidden"])
+                and "size" not in wan["hidden"] and wan["values"]["resolution"] == "default", wan)
+        self.shot("model-picked")
+
+    # 3 and 5 ---------------------------------------------------------------------------------
+    def key_panel(self, language: str, category: str, words: dict) -> None:
+        info = self.js(f"__mg.openSettings({json.dumps(category)})")
+        self.shot(f"keys-{language}")
+        if not self.ok(f"[{language}] settings category {category!r} opens the key panel",
+                       info and info.get("panel"), info):
+            self.js("__mg.closeDialogs()")
+            return
+        widest = min(info["inputs"]) if info["inputs"] else 0
+        # the dialog's settings column is its width less the category list (about a quarter)
+        self.ok(f"[{language}] key panel as wide as the dialog's settings column (inputs ≥ 300 px)",
+                info["panelWidth"] >= 0.6 * info["dialogWidth"] and widest >= 300,
+                f"panel {info['panelWidth']:.0f} of {info['dialogWidth']:.0f} px, inputs {widest:.0f} px")
+        self.ok(f"[{language}] no stray null in the key panel", info["nulls"] == 0 and
+                "null" not in info["text"].split(), info["text"][:200])
+        self.ok(f"[{language}] key panel in its language", all(w in info["text"] for w in words["keys"]),
+                info["text"][:300])
+        self.js("__mg.closeDialogs()")
+        time.sleep(0.5)
+
+    # 4 and 5 ---------------------------------------------------------------------------------
+    def status_and_usage(self, language: str, words: dict) -> str | None:
+        """Runs the LLM → video example with a new seed; Cancel while it waits; returns the job's
+        id in the Gateway tasks list (left unfinished) for the resume check."""
+        saved = self.js("__mg.template('llm_prompt_to_video')")
+        self.js(f"__mg.load({json.dumps(saved)})")
+        seed = random.randrange(1, 2**31 - 1)
+        self.js(f"__mg.setWidget('OpenComputingTextToVideo', 'seed', {seed})")
+        self.js(f"__mg.setWidget('OpenComputingLLM', 'seed', {seed})")
+        self.js("__mg.focus('GatewayAwaitVideo')")
+        self.js("app.queuePrompt(0, 1).then(String)")
+        status = self.page.wait_for(
+            "(() => { const s = __mg.status('GatewayAwaitVideo'); return s && s.state.line ? s : null })()",
+            timeout=90)
+        time.sleep(1.5)
+        status = self.js("__mg.status('GatewayAwaitVideo')") or status
+        self.shot(f"status-{language}")
+        line = status["state"]["line"]
+        self.shown_on_node(f"[{language}] status line fits its node, no scroll control, no broken word",
+                status["visible"] and status["fits"] and all(
+                    not p["overflowX"] and p["wordBreak"] != "break-all" and p["overflow"] != "auto"
+                    for p in status["parts"] if p["cls"] == "mg-line"), status)
+        self.ok(f"[{language}] the frontend's own progress preview is not added to the pack's node",
+                not status["frontendPreview"])
+        self.ok(f"[{language}] status line in its language", words["status"](line), line)
+        jobs = self.js("fetch('/model_gateway/tasks').then((r) => r.json())")
+        waiting = next((j for j in jobs["jobs"] if j.get("kind") == "video"
+                        and j["state"] not in ("succeeded", "failed", "cancelled")), None)
+        self.js("fetch('/api/interrupt', { method: 'POST' }).then(() => true)")
+        cleared = self.page.wait_for(
+            "(() => { const s = __mg.status('GatewayAwaitVideo'); return s && !s.state.line })()",
+            timeout=20)
+        self.shot(f"cancelled-{language}")
+        self.ok(f"[{language}] Cancel clears the status line", cleared)
+        llm = self.js("__mg.status('OpenComputingLLM')")
+        usage = (llm or {}).get("state", {}).get("usage", "")
+        self.ok(f"[{language}] usage line in its language", words["usage"](usage), llm)
+        self.shown_on_node(f"[{language}] usage line fits its node", llm and llm["visible"] and llm["fits"], llm)
+        return waiting and waiting["id"]
+
+    # the Gateway tasks tab --------------------------------------------------------------------
+    def tasks_tab(self, language: str, left_waiting: str | None, words: dict) -> None:
+        info = self.js("__mg.openTasks()")
+        self.shot(f"tasks-{language}")
+        if not self.ok(f"[{language}] Gateway tasks tab opens", info, info):
+            return
+        self.ok(f"[{language}] Gateway tasks lists the jobs and what each gateway reported",
+                len(info["jobs"]) >= 2 and info["spend"] >= 1, info["text"][:300])
+        self.ok(f"[{language}] Gateway tasks in its language", all(w in info["text"] for w in words["tasks"]),
+                info["text"][:300])
+        if not left_waiting:
+            return
+        resume = words["resume"]
+        self.ok(f"[{language}] a job left by Cancel offers Resume waiting",
+                self.js(f"__mg.clickJobButton({json.dumps(left_waiting)}, {json.dumps(resume)})"),
+                info["jobs"])
+        done = self.page.wait_for(
+            f"fetch('/model_gateway/tasks').then((r) => r.json()).then((b) => b.jobs.find("
+            f"(j) => j.id === {json.dumps(left_waiting)})).then((j) => j && j.state === 'succeeded'"
+            f" && !(j.resume && j.resume.running) && j.files.length > 0)", timeout=120)
+        time.sleep(3)  # the tab refreshes itself
+        info = self.js("__mg.openTasks()")
+        self.shot(f"tasks-resumed-{language}")
+        card = next((j for j in info["jobs"] if j["id"] == left_waiting), {})
+        self.ok(f"[{language}] resumed on the server to the end, with a preview in the list",
+                done and card.get("state") == "succeeded" and card.get("previews", 0) >= 1, card)
+
+
+def _finished_run(session: "Session") -> None:
+    """The example run again, to its end: its jobs are journalled (the one Cancel left was
+    resumed from the Gateway tasks tab), so nothing is sent again; the result and the usage
+    show on the nodes."""
+    session.js("app.queuePrompt(0, 1).then(String)")
+    usage = session.page.wait_for(
+        "(() => { const s = __mg.status('GatewayAwaitVideo'); return s && s.state.usage })()",
+        timeout=120)
+    time.sleep(3)
+    session.js("app.canvas.ds.scale = 0.66; __mg.focus('OpenComputingLLM', 400)")
+    time.sleep(1)
+    session.shot("finished-en")
+    session.ok("the run again ends with the kept result and its usage on the node", usage, usage)
+
+
+WORDS = {
+    "en": {"category": "Model Gateway", "keys": ["Test connection", "Keys are kept"],
+           "status": lambda s: bool(re.search(r"in queue|running|done|downloading", s)),
+           "usage": lambda s: "tokens" in s, "tasks": ["Gateway tasks", "today", "this month"],
+           "resume": "Resume waiting"},
+    "zh": {"category": "模型网关", "keys": ["测试连接", "密钥保存在"],
+           "status": lambda s: bool(re.search(r"排队中|运行中|完成|下载中", s)),
+           "usage": lambda s: "token" in s and "输入" in s, "tasks": ["网关任务", "今天", "本月"],
+           "resume": "继续等待"},
+    "ru": {"category": "Шлюз моделей", "keys": ["Проверить подключение", "Ключи хранятся"],
+           "status": lambda s: bool(re.search(r"в очереди|выполняется|готово|скачивается", s)),
+           "usage": lambda s: "токенов" in s, "tasks": ["Задачи шлюзов", "сегодня", "в этом месяце"],
+           "resume": "Ждать дальше"},
+}
+
+
+def _node_classes() -> list[str]:
+    return [p.stem for p in (ROOT / "web" / "docs").glob("*.md")]
+
+
+def _same(expected: dict, actual: dict) -> bool:
+    return all(json.dumps(actual.get(k)) == json.dumps(v) for k, v in expected.items())
+
+
+def _diff(expected: dict, actual: dict) -> str:
+    return "; ".join(f"node {k}: saved {v} now {actual.get(k)}" for k, v in expected.items()
+                     if json.dumps(actual.get(k)) != json.dumps(v))
+
+
+def _version(text: str) -> tuple:
+    return tuple(int(x) if x.isdigit() else 0 for x in re.split(r"[.-]", text)[:3])
+
+
+def newest_frontend(comfyui: Path) -> Path | None:
+    found = sorted(comfyui.glob("frontend-*/comfyui_frontend_package/static/index.html"),
+                   key=lambda p: [int(x) if x.isdigit() else x for x in
+                                  re.split(r"[.-]", p.parts[-4].removeprefix("frontend-"))])
+    return found[-1].parent if found else None
+
+
+def run(args) -> int:
+    import cdp
+
+    comfyui = Path(args.comfyui).resolve()
+    out = Path(args.out).resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix="mg-browser-check-"))
+    check = Check(out)
+    frontends = []
+    for which in args.frontend.split(","):
+        root = None if which == "bundled" else (Path(which) if which != "new" else newest_frontend(comfyui))
+        if which != "bundled" and root is None:
+            check.record(f"frontend {which}", False, f"no frontend-*/ folder in {comfyui}")
+            continue
+        frontends.append((which, root))
+    try:
+        for which, root in frontends:
+            for nodes2 in args.nodes2.split(","):
+                name = f"{which if which in ('bundled', 'new') else 'custom'}-nodes2-{nodes2}"
+                comfy = ComfyUI(comfyui, args.port, root, work, name)
+                browser = None
+                try:
+                    comfy.start()
+                    comfy.setting("Comfy.TutorialCompleted", True)
+                    comfy.setting("Comfy.VueNodes.Enabled", nodes2 == "on")
+                    comfy.setting("Comfy.Locale", "en")
+                    browser = cdp.Chromium(args.chromium, args.devtools_port).start()
+                    session = Session(comfy, browser.page(), check, name)
+                    session.open()
+                    version = session.js("window.__COMFYUI_FRONTEND_VERSION__ ?? '?'")
+                    session.label = f"fe{version}-nodes2-{nodes2}"
+                    if nodes2 == "on" and _version(version) < (1, 28):
+                        session.no_dom_widgets = (f"frontend {version}'s experimental Vue renderer "
+                                                  f"draws no DOM widget")
+                    print(f"== frontend {version}, Nodes 2.0 {nodes2}", flush=True)
+                    steps = [session.help_pages, session.workflows_load_faithfully,
+                             session.disallowed_values_are_kept_marked_and_refused]
+                    for step in steps:
+                        _guarded(session, step)
+                    for language in args.languages.split(","):
+                        words = WORDS[language]
+                        if language != "en":
+                            comfy.setting("Comfy.Locale", language)
+                            session.reload()
+                        _guarded(session, session.key_panel, language, words["category"], words)
+                        waiting = _guarded(session, session.status_and_usage, language, words)
+                        _guarded(session, session.tasks_tab, language, waiting, words)
+                        if language == "en":
+                            session.js("__mg.closeDialogs()")
+                            _guarded(session, _finished_run, session)
+                    comfy.setting("Comfy.Locale", "en")
+                finally:
+                    if browser:
+                        browser.stop()
+                    comfy.stop()
+    finally:
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+    failed = [r for r in check.results if not r[1]]
+    print(f"\n{len(check.results) - len(failed)} of {len(check.results)} checks passed, "
+          f"{len(check.skipped)} skipped; screenshots in {out}")
+    for name, why in check.skipped:
+        print(f"skipped {name}: {why}")
+    for name, _, detail in failed:
+        print(f"FAILED {name}: {detail}")
+    return 1 if failed or not check.results else 0
+
+
+def _guarded(session: Session, step, *args):
+    """A step that throws is a failed check, and the next step still runs."""
+    try:
+        return step(*args)
+    except Exception as error:  # noqa: BLE001 - reported as a failure
+        session.ok(f"{step.__name__} ran to its end", False, f"{error}\n{traceback.format_exc()[-800:]}")
+        try:
+            session.shot(f"error-{step.__name__}")
+        except Exception:  # noqa: BLE001
+            pass
+        return None
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--comfyui", default=os.environ.get("COMFYUI_DIR"),
+                        help="the ComfyUI folder (default: $COMFYUI_DIR)")
+    parser.add_argument("--frontend", default="bundled,new",
+                        help="bundled, new (the newest frontend-*/ in the ComfyUI folder), or a "
+                             "static folder; comma-separated")
+    parser.add_argument("--nodes2", default="off,on", help="Nodes 2.0 off, on, or off,on")
+    parser.add_argument("--languages", default="en,zh,ru")
+    parser.add_argument("--out", default="browser-check", help="where screenshots go")
+    parser.add_argument("--port", type=int, default=8190)
+    parser.add_argument("--devtools-port", type=int, default=9230)
+    parser.add_argument("--chromium", default=shutil.which("chromium") or "/usr/bin/chromium")
+    parser.add_argument("--keep", action="store_true", help="keep the ComfyUI base folders and logs")
+    args = parser.parse_args(argv)
+    if not args.comfyui:
+        parser.error("give the ComfyUI folder: --comfyui DIR or COMFYUI_DIR=DIR")
+    reexec_in_comfyui_venv(Path(args.comfyui))
+    return run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
