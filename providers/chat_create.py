@@ -36,7 +36,7 @@ def chat_create(route: ChatRoute, request: ChatRequest,
                    text=reply.text)
 
     return Create(route.access.gateway.title, chat_identity(route, request), send, ANSWER_LEASE,
-                  unknown_hint=UNKNOWN_HINT)
+                  unknown_hint=UNKNOWN_HINT, prompt=request.turns[-1].text)
 
 
 UNKNOWN_HINT = ("The model may have answered, and charged for it, without the answer arriving "

@@ -77,7 +77,7 @@ def media_create(store: KeyStore, *, body: dict, identity: dict, kind: str,
                                             estimate=estimate)
 
     return Create("GPTunnel", {"gateway": "gptunnel", "endpoint": endpoint_identity(),
-                               **identity}, send, SUBMIT_LEASE)
+                               **identity}, send, SUBMIT_LEASE, prompt=str(body.get("prompt", "")))
 
 
 def seedream4_create(store: KeyStore, *, body: dict, identity: dict,
@@ -87,7 +87,8 @@ def seedream4_create(store: KeyStore, *, body: dict, identity: dict,
         return keep(generate(store, body), fp)
 
     return Create("GPTunnel", {"gateway": "gptunnel", "endpoint": endpoint_identity(),
-                               **identity}, send, GENERATE_LEASE)
+                               **identity}, send, GENERATE_LEASE,
+                  prompt=str(body.get("prompt", "")))
 
 
 class MediaTasks:

@@ -47,6 +47,7 @@ class Create:
     send: Callable[[int, str], Job]  # (index, fingerprint) -> Job
     lease: float                     # longest a send may take, for other runs waiting on it
     unknown_hint: str = ""           # how to recover when it may have gone through unseen
+    prompt: str = ""                 # what the user asked, journalled for the Tasks panel
 
     def fingerprint(self, index: int) -> str:
         return fingerprint({**self.identity, "index": index})
@@ -109,6 +110,12 @@ def _send(journal: Journal, fp: str, owner: str, send: Send, gateway_title: str,
     return job
 
 
+def _with_prompt(job: Job, prompt: str) -> Job:
+    job.prompt = job.prompt or prompt[:PROMPT_KEPT]
+    return job
+
+
+PROMPT_KEPT = 200  # characters of the prompt a job keeps: enough for the panel's first words
 SUBMITS_AT_ONCE = 4
 CLAIM_RETRY = 0.2
 
@@ -124,7 +131,8 @@ async def start(journal: Journal, create: Create, count: int = 1, *,
     async def one(index: int) -> Job:
         async with gate:
             return await submit_once(journal, create.fingerprint(index),
-                                     lambda fp: create.send(index, fp),
+                                     lambda fp: _with_prompt(create.send(index, fp),
+                                                             create.prompt),
                                      gateway_title=create.gateway_title, lease=create.lease,
                                      check_cancelled=check_cancelled, on_wait=on_wait,
                                      unknown_hint=create.unknown_hint)

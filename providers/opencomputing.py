@@ -120,7 +120,8 @@ def video_create(store: KeyStore, *, operation: str, model: VideoModel, fields: 
             store, fields=fields, uploads=uploads, fingerprint=fp, label=model.name,
             estimate=model.estimate)
 
-    return Create("OpenComputing", identity, send, SUBMIT_TIMEOUT * 2)
+    return Create("OpenComputing", identity, send, SUBMIT_TIMEOUT * 2,
+                  prompt=str(fields.get("prompt", "")))
 
 
 class VideoTasks:

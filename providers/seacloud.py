@@ -90,7 +90,8 @@ def queue_create(store: KeyStore, *, model_id: str, kind: str, body: dict, seed:
 
     return Create("SeaCloud", {"gateway": "seacloud", "operation": "queue",
                                "endpoint": endpoint_identity(),
-                               "model": model_id, "seed": seed, **identity}, send, SUBMIT_LEASE)
+                               "model": model_id, "seed": seed, **identity}, send, SUBMIT_LEASE,
+                  prompt=str(body.get("prompt", "")))
 
 
 class Queue:

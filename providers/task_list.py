@@ -119,7 +119,7 @@ def job_entry(fingerprint: str, state: str, job_json: str | None, updated_at: fl
         state=job.state.value, progress=job.progress, queue_position=job.queue_position,
         message=_short(job.message, MESSAGE_CHARS), usage=_usage(job.usage),
         created_at=job.created_at, updated_at=job.updated_at, estimate=job.estimate,
-        by_id=job.by_id, prompt=first_words(_prompt_in(job.raw)),
+        by_id=job.by_id, prompt=first_words(job.prompt or _prompt_in(job.raw)),
         files=preview(files), cover=(preview([job.cover_file]) if job.cover_file and
                                      Path(job.cover_file).is_file() else [])[:1],
         resumable=resumable(job) and job.kind in RESUME_TIMEOUT,

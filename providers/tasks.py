@@ -59,6 +59,7 @@ class Job:
     estimate: float | None = None  # typical seconds to finish, for the progress line
     by_id: bool = False            # picked up by its id (Gateway Task From Id), not submitted here
     text: str = ""                 # a chat answer (kind "text")
+    prompt: str = ""               # the start of what was asked, for the Tasks panel
     raw: dict = field(default_factory=dict)
     created_at: float = field(default_factory=time.time)
     updated_at: float = field(default_factory=time.time)

@@ -95,6 +95,9 @@ def test_every_job_is_listed_with_what_the_panel_shows_and_no_key(emulator):
     assert (answer["kind"], answer["state"]) == ("text", "succeeded")
     assert answer["text"].startswith("[sandbox") and answer["usage"]["total_tokens"] > 0
     assert answer["resumable"] is False
+    # the prompt's first words, journalled with each job (the gateways do not echo it)
+    assert video["prompt"] == "a paper boat"
+    assert answer["prompt"] == "name a colour"
 
 
 def test_kept_files_come_with_their_previews(emulator, monkeypatch, tmp_path):
