@@ -9,7 +9,6 @@ import queue
 import ssl
 import threading
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Callable, Iterator, TypeVar
 from urllib.parse import urlsplit
 
