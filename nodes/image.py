@@ -160,6 +160,7 @@ class GPTunnelMediaSubmit(TaskNode):
                    "Await Images, video models to Gateway Await Video. The same inputs and seed "
                    "reuse the journalled job instead of paying again.")
     FUNCTION = "submit"
+    MODEL_TABLE = "gptunnel_media"  # the catalog's table the page reads this node's models from
 
     @classmethod
     def INPUT_TYPES(cls):

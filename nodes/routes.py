@@ -225,7 +225,9 @@ def page_catalog() -> dict:
                                 if cls.CATEGORY.endswith("/llm")),
             "task_gateways": list(GatewayTaskFromId.GATEWAYS_WITH_TASKS),
             "video_nodes": {name: cls.OPERATION for name, cls in sorted(NODE_CLASS_MAPPINGS.items())
-                            if getattr(cls, "OPERATION", "")}}
+                            if getattr(cls, "OPERATION", "")},
+            "media_nodes": {name: cls.MODEL_TABLE for name, cls in sorted(NODE_CLASS_MAPPINGS.items())
+                            if getattr(cls, "MODEL_TABLE", "")}}
 
 
 # What a folder name may hold for ComfyUI to serve it: aiohttp's static routes (the page's

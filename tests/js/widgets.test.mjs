@@ -121,3 +121,40 @@ test("a prompt with such a value is refused in ComfyUI's own validation answer",
   prompt["3"].inputs.duration = ["5", 0];  // fed by a link: nothing the page can check
   assert.equal(promptErrors(catalog, prompt, () => ""), null);
 });
+
+// -- issue 11's facts the page uses: CloudBase's protocols, GPTunnel media models ----------
+
+import { mediaModel, mediaPlan } from "../../web/js/lib/widgets.js";
+
+test("CloudBase LLM's temperature follows its protocol too", () => {
+  assert.deepEqual(problems(catalog, "CloudBaseLLM", { protocol: "anthropic_messages", temperature: 1.2 }),
+    [{ field: "temperature", value: 1.2, kind: "temperature", max: 1, protocol: "anthropic_messages" }]);
+  assert.deepEqual(problems(catalog, "CloudBaseLLM", { protocol: "responses", temperature: 1.2 }), []);
+});
+
+test("GPTunnel Media Submit offers each model's own aspect ratios, and image inputs only where it takes them", () => {
+  const veo = mediaPlan(mediaModel(catalog, "GPTunnelMediaSubmit", "glabs-veo-3"));
+  assert.deepEqual(veo, { ratios: [DEFAULT, "16:9", "9:16"], images: true });
+  const imagen = mediaPlan(mediaModel(catalog, "GPTunnelMediaSubmit", "google-imagen-3"));
+  assert.equal(imagen.images, false);
+  assert.ok(imagen.ratios.includes("21:9"));
+  assert.equal(mediaModel(catalog, "SeaCloudSubmit", "glabs-veo-3"), null, "per node");
+  assert.deepEqual(mediaPlan(null), { ratios: null, images: true }, "an unknown model: all offered");
+});
+
+test("a saved ratio or reference image the media model does not take is reported", () => {
+  assert.deepEqual(problems(catalog, "GPTunnelMediaSubmit", { model: "glabs-veo-3", ar: "1:1", image_url: "" }),
+    [{ field: "ar", value: "1:1", kind: "choice", allowed: ["16:9", "9:16"], model: "glabs-veo-3" }]);
+  assert.deepEqual(problems(catalog, "GPTunnelMediaSubmit", { model: "glabs-veo-3", ar: "default" }), []);
+  const imagen = problems(catalog, "GPTunnelMediaSubmit",
+    { model: "google-imagen-3", ar: "21:9", image_url: "https://example.com/a.png" }, ["image"]);
+  assert.deepEqual(imagen.map((p) => [p.field, p.kind]), [["image", "images"], ["image_url", "images"]]);
+  assert.deepEqual(problems(catalog, "GPTunnelMediaSubmit", { model: "seedream-3", ar: "1:1" }, ["image"]), []);
+});
+
+test("a prompt feeding an image to a model that takes none is refused in the page", () => {
+  const prompt = { "4": { class_type: "GPTunnelMediaSubmit", inputs: { model: "google-imagen-3", prompt: "a cat",
+    ar: "default", seed: 1, count: 1, image: ["2", 0], image_url: "" } } };
+  const answer = promptErrors(catalog, prompt, (p, node) => `${node}: ${p.field}`, () => "Media");
+  assert.deepEqual(answer.node_errors["4"].errors.map((e) => e.extra_info.input_name), ["image"]);
+});

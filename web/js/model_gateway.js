@@ -13,8 +13,8 @@ import { CATALOG } from "./lib/catalog.js";
 import { setLanguage, t } from "./lib/i18n.js";
 import { MESSAGES } from "./lib/messages.js";
 import {
-  VIDEO_PARAMETERS, keptDuration, keptValue, needsImageField, problems, promptErrors, shownMax,
-  shownValues, temperatureMax, videoModel, videoPlan,
+  VIDEO_PARAMETERS, keptDuration, keptValue, mediaModel, mediaPlan, needsImageField, problems,
+  promptErrors, shownMax, shownValues, temperatureMax, videoModel, videoPlan,
 } from "./lib/widgets.js";
 import { problemMark, problemMessage, statusText, usageLine } from "./lib/format.js";
 import { settingsKeyPanel } from "./ui/keys.js";
@@ -84,10 +84,27 @@ function applyVideoModel(node, picked) {
 
 function applyProtocol(node, picked) {
   const temperature = widget(node, "temperature");
-  if (!temperature) return;
+  if (!temperature || !widget(node, "protocol")) return;
   const max = temperatureMax(CATALOG, widget(node, "protocol")?.value);
   if (picked && temperature.value > max) temperature.value = max;
   setOptions(temperature, { max: shownMax(max, temperature.value) });
+}
+
+/** GPTunnel Media Submit: the aspect ratios the model takes, and image_url only where it takes a
+ * reference image (a saved URL stays on show, marked, until the user clears it). */
+function applyMediaModel(node, picked) {
+  const plan = mediaPlan(mediaModel(CATALOG, node.comfyClass, widget(node, "model")?.value));
+  const ar = widget(node, "ar");
+  if (ar) {
+    ar.mgAllRatios ??= [...(ar.options?.values ?? [])];  // the node's own list: a model not in the catalog
+    const offered = plan.ratios ?? ar.mgAllRatios;
+    if (picked) ar.value = keptValue(ar.value, offered);
+    setOptions(ar, { values: shownValues(offered, ar.value) });
+  }
+  const url = widget(node, "image_url");
+  if (!url) return;
+  if (picked && !plan.images) url.value = "";
+  setHidden(url, !plan.images && !String(url.value ?? "").trim());
 }
 
 function applyImageField(node) {
@@ -100,10 +117,17 @@ function widgetValues(node) {
   return Object.fromEntries((node.widgets ?? []).map((w) => [w.name, w.value]));
 }
 
+/** The node's inputs fed by a link (a widget converted to an input is then not checked). */
+function linkedInputs(node) {
+  return (node.inputs ?? []).filter((input) => input.link != null).map((input) => input.name);
+}
+
 /** Marks every value its model does not allow: listed in the node's status block, and the
  * node flagged as in error (drawn red by every renderer; never saved with the workflow). */
 function markProblems(node) {
-  const found = problems(CATALOG, node.comfyClass, widgetValues(node));
+  const linked = linkedInputs(node);
+  const values = Object.fromEntries(Object.entries(widgetValues(node)).filter(([name]) => !linked.includes(name)));
+  const found = problems(CATALOG, node.comfyClass, values, linked);
   if (found.length || node.mgStatus) showStatus(node, { problems: found.map(problemMark) });
   if (found.length) {
     node.has_errors = true;
@@ -117,7 +141,8 @@ function markProblems(node) {
 /** Widgets for the node's current values. picked: the user just changed the model/protocol. */
 function apply(node, picked = false) {
   if (CATALOG.video_nodes?.[node.comfyClass]) applyVideoModel(node, picked);
-  else if (node.comfyClass === "SeaCloudLLM") applyProtocol(node, picked);
+  else if (CATALOG.media_nodes?.[node.comfyClass]) applyMediaModel(node, picked);
+  else if (LLM.has(node.comfyClass)) applyProtocol(node, picked);
   else if (node.comfyClass === "SeaCloudSubmit") applyImageField(node);
   markProblems(node);
 }
@@ -273,6 +298,13 @@ app.registerExtension({
       const result = configured?.apply(this, arguments);
       apply(this);  // a loaded workflow keeps its values and its size; disallowed ones are marked
       watchWidgets(this);
+      return result;
+    };
+    // a reference image connected to (or taken from) a model that takes none is marked at once
+    const connections = proto.onConnectionsChange;
+    proto.onConnectionsChange = function () {
+      const result = connections?.apply(this, arguments);
+      if (this.mgStatus || this.inputs?.some((input) => input.link != null)) markProblems(this);
       return result;
     };
     const executed = proto.onExecuted;

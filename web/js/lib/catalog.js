@@ -181,6 +181,9 @@ export const CATALOG = {
   "OpenComputingLLM",
   "SeaCloudLLM"
  ],
+ "media_nodes": {
+  "GPTunnelMediaSubmit": "gptunnel_media"
+ },
  "nodes": [
   "CloudBaseLLM",
   "GPTunnelMediaSubmit",

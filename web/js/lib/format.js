@@ -72,11 +72,13 @@ export function problemMessage(problem, node) {
   if (problem.kind === "temperature") {
     return t("problem.temperature", { ...params, max: number(problem.max), protocol: problem.protocol });
   }
+  if (problem.kind === "images") return t("problem.images", params);
   return t("problem.choice", { ...params, allowed: problem.allowed.join(", ") });
 }
 
 /** The short mark a node carries for it. */
 export function problemMark(problem) {
+  if (problem.kind === "images") return t("problem.markImages", { field: problem.field, model: problem.model });
   const allowed = problem.kind === "duration" ? durationsText(problem.allowed)
     : problem.kind === "temperature" ? `0–${number(problem.max)}` : problem.allowed.join(", ");
   return t("problem.mark", { field: problem.field, value: problem.value, allowed });

@@ -34,7 +34,9 @@ export const MESSAGES = {
   "problem": {
    "choice": "{node}: {field} must be one of {allowed} for {model} (got {value}).",
    "duration": "{node}: duration must be {allowed} seconds for {model} (got {value}); 0 takes its default, {default}.",
+   "images": "{node}: {model} takes no reference image: disconnect {field} or clear it, or pick another model.",
    "mark": "⚠ {field} {value} is not allowed ({allowed}): the run stops before sending anything",
+   "markImages": "⚠ {model} takes no reference image: disconnect {field}; the run stops before sending anything",
    "short": "Value not allowed by the model",
    "temperature": "{node}: temperature must be between 0 and {max} for the {protocol} protocol (got {value})."
   },
@@ -144,7 +146,9 @@ export const MESSAGES = {
   "problem": {
    "choice": "{node}: для {model} поле {field} может быть только {allowed} (сейчас {value}).",
    "duration": "{node}: для {model} длительность (duration) должна быть {allowed} с (сейчас {value}); 0 — значение модели по умолчанию, {default}.",
+   "images": "{node}: {model} не принимает опорное изображение: отключите или очистите {field} либо выберите другую модель.",
    "mark": "⚠ {field} {value} не допускается ({allowed}): запуск остановится до отправки запросов",
+   "markImages": "⚠ {model} не принимает опорное изображение: отключите {field}; запуск остановится до отправки запросов",
    "short": "Значение не допускается моделью",
    "temperature": "{node}: для протокола {protocol} temperature должна быть от 0 до {max} (сейчас {value})."
   },
@@ -254,7 +258,9 @@ export const MESSAGES = {
   "problem": {
    "choice": "{node}：{field} 对 {model} 只能取 {allowed}（当前为 {value}）。",
    "duration": "{node}：duration 对 {model} 必须是 {allowed} 秒（当前为 {value}）；0 表示使用其默认值 {default}。",
+   "images": "{node}：{model} 不接受参考图：请断开或清空 {field}，或换一个模型。",
    "mark": "⚠ {field} {value} 不被允许（可选：{allowed}）：运行会在发送任何请求之前停止",
+   "markImages": "⚠ {model} 不接受参考图：请断开 {field}；运行会在发送任何请求之前停止",
    "short": "该值不被模型允许",
    "temperature": "{node}：temperature 在 {protocol} 协议下必须介于 0 和 {max} 之间（当前为 {value}）。"
   },

@@ -62,7 +62,20 @@ export function shownMax(allowedMax, value) {
   return typeof value === "number" && value > allowedMax ? value : allowedMax;
 }
 
-/** SeaCloud LLM: the temperature ceiling of the protocol chosen. */
+/** A media node's model row (GPTunnel Media Submit: catalog.gptunnel_media), or null. */
+export function mediaModel(catalog, nodeType, id) {
+  const table = catalog?.media_nodes?.[nodeType];
+  return table ? (catalog[table] ?? []).find((m) => m.id === id) ?? null : null;
+}
+
+/** What a media node offers for its model: the aspect ratios ("default" first; null for a
+ * model the catalog does not know: all stay offered) and whether it takes reference images. */
+export function mediaPlan(model) {
+  if (!model) return { ratios: null, images: true };
+  return { ratios: [DEFAULT, ...model.ratios], images: model.max_images > 0 };
+}
+
+/** An LLM node: the temperature ceiling of the protocol chosen. */
 export function temperatureMax(catalog, protocol) {
   return catalog?.protocols?.[protocol]?.temperature_max ?? 2;
 }
@@ -83,10 +96,10 @@ export function durationsText(durations) {
 /**
  * The values of one node that its model does not allow, as
  * [{ field, value, kind: "choice" | "duration" | "temperature", allowed, model, ... }].
- * `values` maps input names to values; an input fed by a link is not in it (nothing to check).
- * An unknown model yields nothing here: the server checks it by name.
+ * `values` maps input names to values; an input fed by a link is not in it (nothing to check)
+ * but is named in `linked`. An unknown model yields nothing here: the server checks it by name.
  */
-export function problems(catalog, nodeType, values) {
+export function problems(catalog, nodeType, values, linked = []) {
   const found = [];
   const model = videoModel(catalog, nodeType, values.model);
   if (model) {
@@ -106,7 +119,20 @@ export function problems(catalog, nodeType, values) {
         model: model.name, default: plan.range.default });
     }
   }
-  if (nodeType === "SeaCloudLLM" && typeof values.temperature === "number" && values.protocol !== undefined) {
+  const media = mediaModel(catalog, nodeType, values.model);
+  if (media) {
+    if (values.ar !== undefined && values.ar !== DEFAULT && !media.ratios.includes(values.ar)) {
+      found.push({ field: "ar", value: values.ar, kind: "choice", allowed: media.ratios, model: media.id });
+    }
+    if (!media.max_images) {
+      if (linked.includes("image")) found.push({ field: "image", value: "", kind: "images", model: media.id });
+      if (String(values.image_url ?? "").trim()) {
+        found.push({ field: "image_url", value: values.image_url, kind: "images", model: media.id });
+      }
+    }
+  }
+  if (catalog?.llm_nodes?.includes(nodeType) && typeof values.temperature === "number"
+      && values.protocol !== undefined) {
     const max = temperatureMax(catalog, values.protocol);
     if (values.temperature > max || values.temperature < 0) {
       found.push({ field: "temperature", value: values.temperature, kind: "temperature", max,
@@ -131,8 +157,10 @@ export function promptErrors(catalog, prompt, message, title = (type) => type, s
   const nodeErrors = {};
   for (const [id, node] of Object.entries(prompt ?? {})) {
     if (!catalog?.nodes?.includes(node?.class_type)) continue;
-    const values = Object.fromEntries(Object.entries(node.inputs ?? {}).filter(([, v]) => !isLink(v)));
-    const found = problems(catalog, node.class_type, values);
+    const inputs = Object.entries(node.inputs ?? {});
+    const values = Object.fromEntries(inputs.filter(([, v]) => !isLink(v)));
+    const linked = inputs.filter(([, v]) => isLink(v)).map(([name]) => name);
+    const found = problems(catalog, node.class_type, values, linked);
     if (!found.length) continue;
     nodeErrors[id] = {
       class_type: node.class_type,

@@ -1,8 +1,10 @@
-// One status block at the bottom of each of the pack's nodes, drawn the same in the canvas and in
-// the Vue node renderer ("Nodes 2.0"), because it is a DOM widget: saved values the model does
-// not allow, the waiting line (queue position, progress, elapsed time), a streamed answer, and the
-// last run's usage or cost. It holds no value and is never saved with the workflow. It is added
-// only once there is something to show, so a loaded node keeps its saved shape.
+// One status block at the bottom of each of the pack's nodes: saved values the model does not
+// allow, the waiting line (queue position, progress, elapsed time), a streamed answer, and the
+// last run's usage or cost. It is a DOM widget, so the canvas and the newest frontend's Vue node
+// renderer ("Nodes 2.0") draw it themselves; the bundled frontend's experimental Vue renderer
+// (1.27) draws no DOM widget, so there the block goes into the node's own element (see place()).
+// It holds no value and is never saved with the workflow. It is added only once there is
+// something to show, so a loaded node keeps its saved shape.
 import { el, style } from "./dom.js";
 
 export const STATUS_WIDGET = "mg_status";
@@ -17,7 +19,8 @@ const CSS = `
 .mg-status .mg-problem { color: #f87171; }
 .mg-status .mg-answer { flex: 1 1 auto; min-height: 0; overflow-y: auto; white-space: pre-wrap;
   scrollbar-width: thin; color: var(--input-text, #ddd); }
-.mg-status .mg-usage { color: #8fb3a0; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }`;
+.mg-status .mg-usage { color: #8fb3a0; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
+.mg-status-host { box-sizing: border-box; width: 100%; padding: 0 12px 8px 12px; flex: none; }`;
 
 const LINE = 16;
 const ANSWER_LINES = 7;
@@ -53,6 +56,78 @@ function grow(node) {
   node.setDirtyCanvas?.(true, true);
 }
 
+// -- a renderer that draws no DOM widget ------------------------------------------------------
+
+// How long a block may stay out of the page while its node's Vue element is there before the
+// block goes into that element itself: a renderer that mounts DOM widgets does so within a frame.
+const ADOPT_AFTER_MS = 700;
+const PLACE_EVERY_MS = 400;
+const shown = new Set();  // nodes with a block
+let placing = null;
+
+function vueElement(node) {
+  const graph = globalThis.app?.canvas?.graph;
+  if (graph && node.graph !== graph) return null;  // the Vue renderer draws the open graph only
+  const id = String(node.id);
+  const element = [...document.querySelectorAll(".lg-node[data-node-id]")].find((e) => e.dataset.nodeId === id);
+  return element?.querySelector(".lg-node-widgets") ? element : null;  // not collapsed, not zoomed out
+}
+
+/** Keeps one node's block on show: where the renderer put it, or else in its Vue element. */
+function place(node) {
+  const status = node.mgStatus;
+  const ours = status.host && status.root.parentElement === status.host;
+  if (status.root.isConnected && !ours) {  // the renderer draws it
+    status.host?.remove();
+    status.since = null;
+    return;
+  }
+  if (ours && status.host.isConnected) return;
+  const element = vueElement(node);
+  if (!element) {  // the canvas (its overlay mounts the block), or the node is out of view
+    status.since = null;
+    return;
+  }
+  status.since ??= performance.now();
+  if (performance.now() - status.since < ADOPT_AFTER_MS) return;
+  status.host ??= el("div", { class: "mg-status-host" });
+  status.host.style.height = `${statusHeight(status.state)}px`;
+  status.host.append(status.root);
+  element.querySelector(".lg-node-widgets").parentElement.append(status.host);
+}
+
+/** Whether the node is still in its graph (a workflow loaded over it reuses the graph object,
+ * and the ids: a block must not end up on the new node with the old one's id). */
+function inGraph(node) {
+  return !!node.graph && node.graph.getNodeById?.(node.id) === node;
+}
+
+function placeAll() {
+  for (const node of shown) {
+    if (!inGraph(node)) {
+      node.mgStatus.host?.remove();
+      shown.delete(node);
+      continue;
+    }
+    try {
+      place(node);
+    } catch (error) {  // a frontend we do not know: the block is then only where it draws it
+      console.warn("[model_gateway] status block not placed:", error);
+      shown.delete(node);
+    }
+  }
+  if (!shown.size) {
+    clearInterval(placing);
+    placing = null;
+  }
+}
+
+function keepPlaced(node) {
+  shown.add(node);
+  if (node.mgStatus.host) node.mgStatus.host.style.height = `${statusHeight(node.mgStatus.state)}px`;
+  placing ??= setInterval(placeAll, PLACE_EVERY_MS);
+}
+
 /** Change what a node's block shows ({ problems, line, answer, usage }, any of them). */
 export function showStatus(node, changes) {
   node.mgStatus ??= { state: { problems: [], line: "", answer: "", usage: "" }, root: null, widget: null };
@@ -73,4 +148,5 @@ export function showStatus(node, changes) {
   }
   render(node);
   grow(node);
+  keepPlaced(node);
 }
