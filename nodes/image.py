@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import time
 from pathlib import Path
 
 from ..providers import catalog
@@ -71,7 +72,8 @@ class SeaCloudSubmit(TaskNode):
         if known and image_count:
             validation.check_image_count(node, "images", image_count, known.max_images, model_id)
         limits = known.limits if known else catalog.GENERIC_UPLOAD_LIMITS
-        encoded = media.encode_images(images, limits, node=node, field="images") if image_count else []
+        encoded = await media.encode_images_in_thread(images, limits, node=node, field="images") \
+            if image_count else []
         single = (not known.image_list) if known else field.endswith("_url")
         if single and len(encoded) > 1:
             validation.fail(node, "images", f"holds {len(encoded)} images; {field} takes one.")
@@ -129,7 +131,8 @@ class GPTunnelSeedream3Submit(TaskNode):
         reference = image_url
         identity_image = image_url
         if image_count:
-            encoded = media.encode_images(image, catalog.SEEDREAM_LIMITS, node=node, field="image")[0]
+            encoded = (await media.encode_images_in_thread(image, catalog.SEEDREAM_LIMITS, node=node,
+                                                           field="image"))[0]
             reference, identity_image = encoded.data_url, encoded.sha256
         body = {"model": "seedream-3", "prompt": prompt}
         if reference:
@@ -208,8 +211,8 @@ class GPTunnelMediaSubmit(TaskNode):
         validation.check_image_count(node, "image", image_count, chosen.max_images, model)
         reference, identity_image = image_url, image_url
         if image_count:
-            encoded = media.encode_images(image, catalog.SEEDREAM_LIMITS, node=node,
-                                          field="image")
+            encoded = await media.encode_images_in_thread(image, catalog.SEEDREAM_LIMITS,
+                                                          node=node, field="image")
             reference, identity_image = encoded[0].data_url, encoded[0].sha256
             if len(encoded) > 1:
                 reference = [e.data_url for e in encoded]
@@ -272,8 +275,8 @@ class GPTunnelSeedream4:
         image_count = media.check_batch(images, node, "images")
         validation.check_image_count(node, "images", image_count, catalog.SEEDREAM4_MAX_IMAGES,
                                      "Seedream 4")
-        encoded = media.encode_images(images, catalog.SEEDREAM_LIMITS, node=node,
-                                      field="images") if image_count else []
+        encoded = await media.encode_images_in_thread(images, catalog.SEEDREAM_LIMITS, node=node,
+                                                      field="images") if image_count else []
         body = {"model": "seedream-4", "prompt": prompt, "size": size,
                 "aspect_ratio": aspect_ratio, "response_format": "base64"}
         if encoded:
@@ -288,6 +291,7 @@ class GPTunnelSeedream4:
         comfy.Progress(unique_id)(f"GPTunnel seedream-4: generating {count} image(s)", 0.1)
         # Each call runs to its end in a worker that journals its result: pressing Cancel stops
         # the wait here at once, while a result still arriving is kept for the next run.
+        asked_at = time.time()
         jobs = await start_jobs(create, count, unique_id)
         paths = [p for job in jobs for p in job.files]
         gone = [p for p in paths if not Path(p).is_file()]
@@ -296,7 +300,7 @@ class GPTunnelSeedream4:
                                hint="Change the seed to generate it again.")
         result = await waiting.in_thread(lambda: media.load_images(paths, node=node))
         comfy.Progress(unique_id)(progress.summarize(jobs, 0)[0], 1.0)
-        usage = usage_json(jobs)
+        usage = usage_json(jobs, asked_at)
         return {"ui": {"images": comfy.preview_entries(paths), "usage": [usage]},
                 "result": (result, usage)}
 

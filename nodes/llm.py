@@ -103,7 +103,8 @@ class _ChatNode:
                               max_tokens=max_tokens, image_count=image_count)
         self.check_extra(**extra)
         omit = validation.sampling_omitted(gateway=self.GATEWAY, model=model, top_p=top_p)
-        image_urls = [] if images is None else [encoded.data_url for encoded in media.encode_images(
+        image_urls = [] if images is None else [encoded.data_url for encoded in await
+                                                 media.encode_images_in_thread(
             images, catalog.chat_image_limits(self.GATEWAY, protocol),
             node=self.NODE_NAME, field="images")]
         earlier = [Turn(**turn) for turn in history or []]

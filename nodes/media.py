@@ -122,6 +122,14 @@ def check_audio(audio, node: str, field: str) -> None:
         raise ValueError(f"{node}: {field} has NaN or infinite samples. Fix the node that made it.")
 
 
+async def encode_images_in_thread(images, limits: ImageLimits, *, node: str,
+                                  field: str) -> list[Encoded]:
+    """encode_images in a thread of its own: encoding a large batch would hold the event loop
+    (and every other branch's wait) for hundreds of milliseconds."""
+    from ..providers import waiting
+    return await waiting.in_thread(lambda: encode_images(images, limits, node=node, field=field))
+
+
 def encode_images(images, limits: ImageLimits, *, node: str, field: str) -> list[Encoded]:
     """Each image of the batch as PNG (JPEG only where the byte limit needs it), downscaled to
     the gateway's largest side; refused where fixing it would change the picture (aspect ratio,

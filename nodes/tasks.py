@@ -3,6 +3,8 @@ nodes start jobs through the journal."""
 from __future__ import annotations
 
 import json
+import time
+
 from ..providers.gateways import GATEWAYS
 from . import comfy
 
@@ -48,14 +50,24 @@ async def start_jobs(create, count: int = 1, unique_id=None) -> list:
 
 async def start_task(create, count: int = 1, unique_id=None):
     from ..providers.tasks import Task
-    return Task(await start_jobs(create, count, unique_id))
+    asked_at = time.time()
+    return Task(await start_jobs(create, count, unique_id), asked_at=asked_at)
 
 
-def usage_json(jobs) -> str:
+def usage_json(jobs, asked_at: float = 0.0) -> str:
+    """The usage output: each job's usage as its gateway reported it, and `"reused": true` on
+    a job an earlier run made (journalled before `asked_at`), also at the top when all were."""
     from ..providers.credentials import sandbox_enabled
 
-    usage = {"gateway": jobs[0].gateway,
-             "tasks": [{"task_id": job.task_id, "model": job.label, **job.usage} for job in jobs]}
+    tasks = []
+    for job in jobs:
+        entry = {"task_id": job.task_id, "model": job.label, **job.usage}
+        if job.created_at < asked_at:
+            entry["reused"] = True
+        tasks.append(entry)
+    usage = {"gateway": jobs[0].gateway, "tasks": tasks}
+    if all(entry.get("reused") for entry in tasks):
+        usage["reused"] = True
     if sandbox_enabled():
         usage["sandbox"] = True
     return json.dumps(usage, ensure_ascii=False)
@@ -130,7 +142,7 @@ class GatewayAwaitImages:
                                hint="Gateways send black images when a safety filter refused "
                                     "the prompt or image: rephrase it and change the seed.")
         urls = "\n".join(url for job in jobs for url in job.result_urls)
-        usage = usage_json(jobs)
+        usage = usage_json(jobs, task.asked_at)
         return {"ui": {"images": comfy.preview_entries(paths), "usage": [usage]},
                 "result": (images, urls, usage)}
 

@@ -104,14 +104,14 @@ class _OpenComputingVideo(TaskNode):
 
     async def submit(self, model, prompt, duration, resolution, ratio, size, negative_prompt,
                      off_peak, seed, unique_id=None, custom_model="", **media):
-        from ..providers import model_lists, opencomputing, validation
+        from ..providers import model_lists, opencomputing, validation, waiting
 
         node = self.NODE_NAME
         validation.check_widgets(node, self.INPUT_TYPES(), {**locals(), **media})
         custom = (custom_model or "").strip()
-        if custom:
-            chosen = model_lists.video_model(comfy.key_store(), comfy.data_directory(),
-                                             self.OPERATION, custom, node=node)
+        if custom:  # may fetch OpenComputing's model list: not on the event loop
+            chosen = await waiting.in_thread(lambda: model_lists.video_model(
+                comfy.key_store(), comfy.data_directory(), self.OPERATION, custom, node=node))
         else:
             chosen = catalog.video_model(self.OPERATION, model)
         if chosen is None:
@@ -121,7 +121,8 @@ class _OpenComputingVideo(TaskNode):
         settings = validation.video_settings(node, chosen, duration=duration,
                                              resolution=resolution, ratio=ratio, size=size,
                                              negative_prompt=negative_prompt, off_peak=off_peak)
-        uploads = self.uploads(chosen, **media)
+        # encoding frames (and re-encoding reference videos) takes a thread, not the event loop
+        uploads = await waiting.in_thread(lambda: self.uploads(chosen, **media))
         fields = opencomputing.video_fields(chosen, prompt=prompt, **settings)
         create = opencomputing.video_create(comfy.key_store(), operation=self.OPERATION,
                                             model=chosen, fields=fields, uploads=uploads,
@@ -306,7 +307,7 @@ class GatewayAwaitVideo:
                                                 max_frames=max_frames, frame_step=frame_step,
                                                 max_side=max_side), node=node))
         paths = "\n".join(p for job in jobs for p in job.files)
-        usage = json.loads(usage_json(jobs))
+        usage = json.loads(usage_json(jobs, task.asked_at))
         if decoded.warning:
             usage["warning"] = decoded.warning
         show(f"{decoded.frames.shape[0]} frames at {decoded.fps:g} fps"

@@ -91,6 +91,9 @@ class Job:
 class Task:
     """The GATEWAY_TASK value: the jobs one submit node started (count > 1 gives several)."""
     jobs: list[Job]
+    # When the submit node asked for them: a job made before that was journalled by an earlier
+    # run and is reused, not paid again. 0 for jobs picked up by their id.
+    asked_at: float = 0.0
 
     @property
     def kind(self) -> str:

@@ -182,6 +182,24 @@ def test_same_request_twice_is_submitted_once(emulator):
     assert len(emulator.calls("seacloud", "/queue/nano_banana_2")) == 2
 
 
+def test_usage_says_which_jobs_an_earlier_run_paid_for(emulator):
+    _, _, usage = await_images(seedream3_submit())
+    assert "reused" not in json.loads(usage)
+    _, _, usage = await_images(seedream3_submit())
+    reused = json.loads(usage)
+    assert reused["reused"] is True and reused["tasks"][0]["reused"] is True
+    _, _, usage = await_images(seedream3_submit(count=2))  # job 0 kept, job 1 new
+    some = json.loads(usage)
+    assert [t.get("reused", False) for t in some["tasks"]] == [True, False]
+    assert "reused" not in some
+    assert len(emulator.calls("gptunnel", "/create")) == 2
+    _, usage = seedream4()
+    assert "reused" not in json.loads(usage)
+    _, usage = seedream4()
+    assert json.loads(usage)["reused"] is True
+    assert len(emulator.calls("gptunnel", "/generate")) == 1
+
+
 def test_two_nodes_at_once_submit_once(emulator):
     emulator.reply_delay = 0.3  # the gateway is slow to accept
     results = []

@@ -277,3 +277,39 @@ def test_a_wait_ended_by_comfyui_cancels_remotely_only_after_the_users_cancel(
     asyncio.run(main())
     expected = 1 if first_node_ends_by == "cancel" else 0
     assert len(emulator.calls("seacloud", "/cancel")) == expected
+
+
+@pytest.mark.parametrize("node", ["SeaCloudSubmit", "OpenComputingImageToVideo", "SeaCloudLLM"])
+def test_encoding_input_images_does_not_hold_the_loop(emulator, monkeypatch, node):
+    """Encoding a large batch (PNG, downscaling) takes a thread: the other branches' waits
+    (their clocks, polls and streams) keep running on the loop meanwhile."""
+    media = submodule("nodes.media")
+    encode = media.encode_images
+
+    def slow_encode(*args, **kwargs):
+        time.sleep(0.4)  # as a batch of large frames takes
+        return encode(*args, **kwargs)
+
+    monkeypatch.setattr(media, "encode_images", slow_encode)
+    image = torch.rand(1, 320, 480, 3)
+
+    async def run():
+        if node == "SeaCloudSubmit":
+            return await submit(images=image)
+        if node == "SeaCloudLLM":
+            return await nodes["SeaCloudLLM"]().chat(
+                protocol="chat_completions", model="gpt-4.1", prompt="what is this", system_prompt="",
+                temperature=0.5, top_p=1.0, max_tokens=100, seed=1, stream=False, images=image)
+        return await nodes["OpenComputingImageToVideo"]().submit(
+            model="Seedance 2.0 (Doubao)", prompt="it moves", duration=0, resolution="default",
+            ratio="default", size="default", negative_prompt="", off_peak=False, seed=1,
+            first_frame=image)
+
+    async def main():
+        with LoopLag() as lag:
+            await asyncio.sleep(0.05)  # the ticker is running before the node starts
+            await run()
+        return lag.worst
+
+    worst = asyncio.run(main())
+    assert worst < 0.2, f"the loop was held for {worst:.2f} s"

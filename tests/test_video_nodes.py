@@ -191,6 +191,8 @@ def test_await_video_with_audio(emulator):
     assert video is None  # no comfy_api outside ComfyUI
     assert cover.shape == (1, 96, 160, 3)
     assert json.loads(usage)["tasks"][0]["credits"] == 10
+    assert json.loads(usage)["tasks"][0]["action"] == "t2v"
+    assert json.loads(await_video(i2v())[5])["tasks"][0]["action"] == "i2v"
     polls = emulator.calls("opencomputing", "/llmage/tasks")
     assert polls and polls[0].method == "GET" and polls[0].query["taskid"]
 

@@ -11,13 +11,17 @@ from pathlib import Path
 
 from .server import Recorded, Reply, route
 
+# OpenComputing's catalog id of each video operation; a finished task's usage names it as its
+# "action" (the docs show "t2v" for text-to-video; the others are read the same way).
+CATALOG_IDS = {"t2v": "t2v", "i2v": "i2v", "r2v": "ref2v"}
+
+
 def listed_models(emulator, catelogid: str | None = None) -> list[dict]:
     """OpenComputing's model list as the emulator serves it: the catalog's rows under the
     catalog id of their operation (t2v, i2v, ref2v), its chat models under t2t, and the models
     a test added to emulator.opencomputing_models (a model "added tomorrow")."""
     from .. import catalog
-    operations = {"t2v": "t2v", "i2v": "i2v", "r2v": "ref2v"}
-    rows = [{"catelogid": operations[m.operation], "llmid": m.llmid, "model": m.listed_name}
+    rows = [{"catelogid": CATALOG_IDS[m.operation], "llmid": m.llmid, "model": m.listed_name}
             for m in catalog.VIDEO_MODELS]
     rows += [{"catelogid": "t2t", "llmid": None, "model": m.id} for m in catalog.CHAT_MODELS
              if m.gateway == "opencomputing"]
@@ -29,6 +33,11 @@ def listed_models(emulator, catelogid: str | None = None) -> list[dict]:
 def known_llmids(emulator) -> set[str]:
     """The llmids a submit may name: those the list serves; another is refused."""
     return {row["llmid"] for row in listed_models(emulator) if row.get("llmid")}
+
+
+def action(llmid: str) -> str:
+    from .. import catalog
+    return next((CATALOG_IDS[m.operation] for m in catalog.VIDEO_MODELS if m.llmid == llmid), "t2v")
 
 
 def with_audio(llmid: str) -> bool:
@@ -88,7 +97,7 @@ def _view(emulator, job) -> dict:
         job.files = publish_video(emulator, job, audio=with_audio(job.model))
     video, cover = (emulator.origin + path for path in job.files)
     return {"taskid": job.id, "status": "SUCCEEDED", "video": video, "image": cover,
-            "usage": {"action": "t2v", "credits": 10, "model": job.body.get("model") or job.model,
+            "usage": {"action": action(job.model), "credits": 10, "model": job.body.get("model") or job.model,
                       "duration": int(job.body.get("duration") or 5)}}
 
 

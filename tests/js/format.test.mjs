@@ -15,6 +15,12 @@ test("task usage sums cost and credits and says sandbox", () => {
   assert.equal(usageLine({ tasks: [{ credits: 10 }] }), "credits 10");
 });
 
+test("a task an earlier run paid for says so, for all or some of them", () => {
+  assert.equal(usageLine({ reused: true, tasks: [{ cost: "8", reused: true }] }), "cost 8 · reused, not paid again");
+  assert.equal(usageLine({ tasks: [{ cost: "8", reused: true }, { cost: "8" }] }),
+    "cost 16 · 2 tasks · 1 of them reused, not paid again");
+});
+
 test("bad usage gives no line", () => {
   assert.equal(usageLine("{not json"), "");
   assert.equal(usageLine(null), "");

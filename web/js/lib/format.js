@@ -35,7 +35,9 @@ export function usageLine(usageJson) {
     }
   }
   if (tasks.length > 1) parts.push(t("usage.tasks", { n: tasks.length }));
+  const reusedTasks = tasks.filter((task) => task.reused).length;
   if (usage.reused) parts.push(t("usage.reused"));
+  else if (reusedTasks) parts.push(t("usage.reusedSome", { n: reusedTasks }));
   if (usage.sandbox) parts.push(t("usage.sandbox"));
   return parts.join(" · ");
 }

@@ -107,6 +107,7 @@ export const MESSAGES = {
    "inOut": "{in} in / {out} out",
    "price": "price {n}",
    "reused": "reused, not paid again",
+   "reusedSome": "{n} of them reused, not paid again",
    "sandbox": "sandbox",
    "tasks": "{n} tasks",
    "tokens": "{n} tokens"
@@ -219,6 +220,7 @@ export const MESSAGES = {
    "inOut": "вход {in} / выход {out}",
    "price": "цена {n}",
    "reused": "взято готовое, повторно не оплачено",
+   "reusedSome": "{n} из них взяты готовыми, повторно не оплачены",
    "sandbox": "песочница",
    "tasks": "задач: {n}",
    "tokens": "токенов: {n}"
@@ -331,6 +333,7 @@ export const MESSAGES = {
    "inOut": "输入 {in} / 输出 {out}",
    "price": "价格 {n}",
    "reused": "复用结果，未再次付费",
+   "reusedSome": "其中 {n} 个复用结果，未再次付费",
    "sandbox": "沙盒",
    "tasks": "{n} 个任务",
    "tokens": "{n} 个 token"
