@@ -109,9 +109,10 @@ class _OpenComputingVideo(TaskNode):
         node = self.NODE_NAME
         validation.check_widgets(node, self.INPUT_TYPES(), {**locals(), **media})
         custom = (custom_model or "").strip()
-        if custom:  # may fetch OpenComputing's model list: not on the event loop
-            chosen = await waiting.in_thread(lambda: model_lists.video_model(
-                comfy.key_store(), comfy.data_directory(), self.OPERATION, custom, node=node))
+        if custom:  # may fetch OpenComputing's model list: not on the event loop; Cancel stops it
+            chosen = await waiting.in_thread_until_done(lambda: model_lists.video_model(
+                comfy.key_store(), comfy.data_directory(), self.OPERATION, custom, node=node),
+                comfy.check_interrupted)
         else:
             chosen = catalog.video_model(self.OPERATION, model)
         if chosen is None:
@@ -122,7 +123,8 @@ class _OpenComputingVideo(TaskNode):
                                              resolution=resolution, ratio=ratio, size=size,
                                              negative_prompt=negative_prompt, off_peak=off_peak)
         # encoding frames (and re-encoding reference videos) takes a thread, not the event loop
-        uploads = await waiting.in_thread(lambda: self.uploads(chosen, **media))
+        uploads = await waiting.in_thread_until_done(lambda: self.uploads(chosen, **media),
+                                                     comfy.check_interrupted)
         fields = opencomputing.video_fields(chosen, prompt=prompt, **settings)
         create = opencomputing.video_create(comfy.key_store(), operation=self.OPERATION,
                                             model=chosen, fields=fields, uploads=uploads,

@@ -313,3 +313,24 @@ def test_encoding_input_images_does_not_hold_the_loop(emulator, monkeypatch, nod
 
     worst = asyncio.run(main())
     assert worst < 0.2, f"the loop was held for {worst:.2f} s"
+
+
+def test_cancel_stops_a_video_node_while_it_encodes_its_frames(emulator, fake_comfy, monkeypatch):
+    media = submodule("nodes.media")
+    encode = media.encode_images
+
+    def slow_encode(*args, **kwargs):
+        time.sleep(1.0)
+        return encode(*args, **kwargs)
+
+    monkeypatch.setattr(media, "encode_images", slow_encode)
+    threading.Timer(0.2, fake_comfy.interrupted.set).start()
+    started = time.monotonic()
+    with pytest.raises(fake_comfy.InterruptProcessingException):
+        asyncio.run(nodes["OpenComputingImageToVideo"]().submit(
+            model="Seedance 2.0 (Doubao)", prompt="it moves", duration=0, resolution="default",
+            ratio="default", size="default", negative_prompt="", off_peak=False, seed=1,
+            first_frame=torch.rand(1, 320, 480, 3)))
+    assert time.monotonic() - started < 0.8, "Cancel waited for the encoding to end"
+    time.sleep(1.2)  # the encoding ends in its thread; nothing is sent after the Cancel
+    assert emulator.calls("opencomputing", "/llmage/video") == []

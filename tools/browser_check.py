@@ -213,9 +213,31 @@ window.__mg = {
       await new Promise((r) => setTimeout(r, 800));
       box = mark.getBoundingClientRect();
     }
-    const shown = box.width > 40 && box.height > 8 && box.top >= 0 && box.left >= 0
+    const onScreen = box.width > 40 && box.height > 8 && box.top >= 0 && box.left >= 0
       && box.bottom <= innerHeight && box.right <= innerWidth && getComputedStyle(mark).visibility !== "hidden";
-    return { shown, text: mark.textContent, box: [box.left, box.top, box.width, box.height].map(Math.round) };
+    const whole = mark.scrollHeight <= mark.clientHeight + 1;
+    return { shown: onScreen && whole && this.onItsNode(node, box), whole, text: mark.textContent,
+      box: [box.left, box.top, box.width, box.height].map(Math.round) };
+  },
+  // a Vue node's element holds it; in the canvas, it lies within the node's rectangle
+  onItsNode(node, box) {
+    const element = node.mgStatus.root.closest("[data-node-id]");
+    if (element) return element.dataset.nodeId === String(node.id);
+    const ds = app.canvas.ds, scale = ds.scale ?? 1;
+    const canvas = app.canvas.canvas.getBoundingClientRect();
+    const title = LiteGraph.NODE_TITLE_HEIGHT ?? 30;
+    const left = canvas.left + (node.pos[0] + ds.offset[0]) * scale;
+    const top = canvas.top + (node.pos[1] - title + ds.offset[1]) * scale;
+    return box.left >= left - 2 && box.right <= left + node.size[0] * scale + 2
+      && box.top >= top - 2 && box.bottom <= top + (node.size[1] + title) * scale + 2;
+  },
+  // connect a Load Image node's image to the node's `image` input
+  connectImage(id) {
+    const node = this.nodes().find((n) => String(n.id) === String(id));
+    const load = LiteGraph.createNode("LoadImage");
+    load.pos = [node.pos[0] - 360, node.pos[1]];
+    (app.rootGraph ?? app.graph).add(load);
+    return !!load.connect(0, node, node.findInputSlot("image"));
   },
   setWidget(type, name, value) {
     const node = this.nodes().find((n) => n.type === type);
@@ -293,6 +315,8 @@ DISALLOWED = [
     ("SeaCloudLLM", {"protocol": "anthropic_messages", "temperature": 1.5, "prompt": "hi"}),
     ("CloudBaseLLM", {"protocol": "anthropic_messages", "temperature": 1.5, "prompt": "hi"}),
     ("GPTunnelMediaSubmit", {"model": "glabs-veo-3", "ar": "1:1", "prompt": "a boat"}),
+    ("GPTunnelMediaSubmit", {"model": "google-imagen-3", "image_url": "https://example.com/cat.png",
+                             "prompt": "a cat"}),
 ]
 
 BUILD_DISALLOWED = r"""
@@ -443,6 +467,29 @@ class Session:
                 and "image_url" not in veo["hidden"], veo)
         self.shot("model-picked")
 
+    def connected_image_is_marked_and_refused(self) -> None:
+        """An image connected to a model that takes none is marked at once, and the run refused
+        in the page: the server would refuse it only once the node runs, after what is upstream."""
+        spec = [("GPTunnelMediaSubmit", {"model": "seedream-3", "prompt": "a cat"})]
+        saved = self.js(f"({BUILD_DISALLOWED})({json.dumps(spec)})")
+        self.js(f"__mg.load({json.dumps(saved)})")
+        media = saved["nodes"][0]["id"]
+        self.ok("an image connected to a model that takes references is no problem",
+                self.js(f"__mg.connectImage({media})") and not self.js("__mg.marks()"),
+                self.js("__mg.marks()"))
+        picked = self.js(f"__mg.pick({media}, 'model', 'google-imagen-3')")
+        self.ok("picking Imagen 3 with an image connected marks the image",
+                picked and any("image" in m and "google-imagen-3" in m for m in picked["marks"]), picked)
+        shown = self.js(f"__mg.markShown({media})")
+        self.ok("that mark shows on screen, on its node", shown and shown["shown"], shown)
+        self.shot("image-connected-marked")
+        before = self.comfy.prompts_received()
+        self.js("app.queuePrompt(0, 1).then(String)")
+        time.sleep(2.5)
+        self.ok("a run with it is refused before anything reaches the server",
+                self.comfy.prompts_received() == before, "the server got a prompt")
+        self.js("__mg.closeDialogs()")
+
     # 3 and 5 ---------------------------------------------------------------------------------
     def key_panel(self, language: str, category: str, words: dict) -> None:
         info = self.js(f"__mg.openSettings({json.dumps(category)})")
@@ -486,8 +533,8 @@ class Session:
         line = status["state"]["line"]
         self.ok(f"[{language}] status line fits its node, no scroll control, no broken word",
                 status["visible"] and status["fits"] and all(
-                    not p["overflowX"] and p["wordBreak"] != "break-all" and p["overflow"] != "auto"
-                    for p in status["parts"] if p["cls"] == "mg-line"), status)
+                    not p["overflowX"] and not p["overflowY"] and p["wordBreak"] != "break-all"
+                    and p["overflow"] != "auto" for p in status["parts"] if p["cls"] == "mg-line"), status)
         self.ok(f"[{language}] the frontend's own progress preview is not added to the pack's node",
                 not status["frontendPreview"])
         self.ok(f"[{language}] status line in its language", words["status"](line), line)
@@ -503,7 +550,8 @@ class Session:
         llm = self.js("__mg.status('OpenComputingLLM')")
         usage = (llm or {}).get("state", {}).get("usage", "")
         self.ok(f"[{language}] usage line in its language", words["usage"](usage), llm)
-        self.ok(f"[{language}] usage line fits its node", llm and llm["visible"] and llm["fits"], llm)
+        self.ok(f"[{language}] usage line fits its node", llm and llm["visible"] and llm["fits"] and all(
+            not p["overflowY"] for p in llm["parts"] if p["cls"] == "mg-usage"), llm)
         return waiting and waiting["id"]
 
     # the Gateway tasks tab --------------------------------------------------------------------
@@ -622,7 +670,8 @@ def run(args) -> int:
                     session.label = f"fe{version}-nodes2-{nodes2}"
                     print(f"== frontend {version}, Nodes 2.0 {nodes2}", flush=True)
                     steps = [session.help_pages, session.workflows_load_faithfully,
-                             session.disallowed_values_are_kept_marked_and_refused]
+                             session.disallowed_values_are_kept_marked_and_refused,
+                             session.connected_image_is_marked_and_refused]
                     for step in steps:
                         _guarded(session, step)
                     for language in args.languages.split(","):

@@ -11,8 +11,8 @@ from pathlib import Path
 
 from .server import Recorded, Reply, route
 
-# OpenComputing's catalog id of each video operation; a finished task's usage names it as its
-# "action" (the docs show "t2v" for text-to-video; the others are read the same way).
+# OpenComputing's catalog id of each video operation. A finished task's usage names it as its
+# "action": the docs show "t2v" for text-to-video; "i2v" and "ref2v" are assumed by analogy.
 CATALOG_IDS = {"t2v": "t2v", "i2v": "i2v", "r2v": "ref2v"}
 
 
@@ -35,9 +35,9 @@ def known_llmids(emulator) -> set[str]:
     return {row["llmid"] for row in listed_models(emulator) if row.get("llmid")}
 
 
-def action(llmid: str) -> str:
-    from .. import catalog
-    return next((CATALOG_IDS[m.operation] for m in catalog.VIDEO_MODELS if m.llmid == llmid), "t2v")
+def action(emulator, llmid: str) -> str:
+    return next((row["catelogid"] for row in listed_models(emulator) if row.get("llmid") == llmid),
+                "t2v")
 
 
 def with_audio(llmid: str) -> bool:
@@ -97,7 +97,7 @@ def _view(emulator, job) -> dict:
         job.files = publish_video(emulator, job, audio=with_audio(job.model))
     video, cover = (emulator.origin + path for path in job.files)
     return {"taskid": job.id, "status": "SUCCEEDED", "video": video, "image": cover,
-            "usage": {"action": action(job.model), "credits": 10, "model": job.body.get("model") or job.model,
+            "usage": {"action": action(emulator, job.model), "credits": 10, "model": job.body.get("model") or job.model,
                       "duration": int(job.body.get("duration") or 5)}}
 
 

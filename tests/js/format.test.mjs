@@ -78,3 +78,9 @@ test("job lines and spending of the Tasks panel", () => {
   assert.equal(spendLine({ cost: 16, total_tokens: 1234 }), "cost 16 · 1,234 tokens");
   assert.equal(spendLine({}), "nothing reported");
 });
+
+test("a reference image the model takes none of: disconnect the socket, clear the URL", async () => {
+  const { problemMark } = await import("../../web/js/lib/format.js");
+  assert.match(problemMark({ kind: "images", field: "image", model: "google-imagen-3" }), /disconnect image/);
+  assert.match(problemMark({ kind: "images", field: "image_url", model: "google-imagen-3" }), /clear image_url/);
+});

@@ -59,7 +59,7 @@ function fitHeight(node) {
 }
 
 /**
- * Shows the video inputs the node's model takes, with the values it allows. `picked` is true
+ * Shows the video inputs the node's model takes, with the values it allows. `picked` is set
  * only right after the user chose another model: then, and only then, values the new model
  * does not offer move to "default" (the list offered just changed under them). On creation and
  * on load every value stays exactly as it is.
@@ -86,12 +86,13 @@ function applyProtocol(node, picked) {
   const temperature = widget(node, "temperature");
   if (!temperature || !widget(node, "protocol")) return;
   const max = temperatureMax(CATALOG, widget(node, "protocol")?.value);
-  if (picked && temperature.value > max) temperature.value = max;
+  if (picked === "protocol" && temperature.value > max) temperature.value = max;
   setOptions(temperature, { max: shownMax(max, temperature.value) });
 }
 
 /** GPTunnel Media Submit: the aspect ratios the model takes, and image_url only where it takes a
- * reference image (a saved URL stays on show, marked, until the user clears it). */
+ * reference image. A URL already typed is never cleared: where the model takes none it stays
+ * on show, marked, until the user clears it (the gateway would refuse it, not ignore it). */
 function applyMediaModel(node, picked) {
   const plan = mediaPlan(mediaModel(CATALOG, node.comfyClass, widget(node, "model")?.value));
   const ar = widget(node, "ar");
@@ -103,7 +104,6 @@ function applyMediaModel(node, picked) {
   }
   const url = widget(node, "image_url");
   if (!url) return;
-  if (picked && !plan.images) url.value = "";
   setHidden(url, !plan.images && !String(url.value ?? "").trim());
 }
 
@@ -138,8 +138,9 @@ function markProblems(node) {
   }
 }
 
-/** Widgets for the node's current values. picked: the user just changed the model/protocol. */
-function apply(node, picked = false) {
+/** Widgets for the node's current values. picked: the name of the widget the user just
+ * changed when it is one that decides the others (model, protocol…), else null. */
+function apply(node, picked = null) {
   if (CATALOG.video_nodes?.[node.comfyClass]) applyVideoModel(node, picked);
   else if (CATALOG.media_nodes?.[node.comfyClass]) applyMediaModel(node, picked);
   else if (LLM.has(node.comfyClass)) applyProtocol(node, picked);
@@ -153,7 +154,7 @@ function watchWidgets(node) {
   for (const w of node.widgets ?? []) {
     if (w.mgHooked) continue;
     const previous = w.callback;
-    const picked = !!drivers[w.name];
+    const picked = drivers[w.name] ? w.name : null;
     w.callback = function (...args) {
       const result = previous?.apply(this, args);
       apply(node, picked);

@@ -80,7 +80,10 @@ export function problemMessage(problem, node) {
 
 /** The short mark a node carries for it. */
 export function problemMark(problem) {
-  if (problem.kind === "images") return t("problem.markImages", { field: problem.field, model: problem.model });
+  if (problem.kind === "images") {  // a connected image is disconnected, a typed URL cleared
+    const key = problem.field === "image_url" ? "problem.markImageUrl" : "problem.markImages";
+    return t(key, { field: problem.field, model: problem.model });
+  }
   const allowed = problem.kind === "duration" ? durationsText(problem.allowed)
     : problem.kind === "temperature" ? `0–${number(problem.max)}` : problem.allowed.join(", ");
   return t("problem.mark", { field: problem.field, value: problem.value, allowed });

@@ -36,6 +36,7 @@ export const MESSAGES = {
    "duration": "{node}: duration must be {allowed} seconds for {model} (got {value}); 0 takes its default, {default}.",
    "images": "{node}: {model} takes no reference image: disconnect {field} or clear it, or pick another model.",
    "mark": "⚠ {field} {value} is not allowed ({allowed}): the run stops before sending anything",
+   "markImageUrl": "⚠ {model} takes no reference image: clear {field}; the run stops before sending anything",
    "markImages": "⚠ {model} takes no reference image: disconnect {field}; the run stops before sending anything",
    "short": "Value not allowed by the model",
    "temperature": "{node}: temperature must be between 0 and {max} for the {protocol} protocol (got {value})."
@@ -149,6 +150,7 @@ export const MESSAGES = {
    "duration": "{node}: для {model} длительность (duration) должна быть {allowed} с (сейчас {value}); 0 — значение модели по умолчанию, {default}.",
    "images": "{node}: {model} не принимает опорное изображение: отключите или очистите {field} либо выберите другую модель.",
    "mark": "⚠ {field} {value} не допускается ({allowed}): запуск остановится до отправки запросов",
+   "markImageUrl": "⚠ {model} не принимает опорное изображение: очистите {field}; запуск остановится до отправки запросов",
    "markImages": "⚠ {model} не принимает опорное изображение: отключите {field}; запуск остановится до отправки запросов",
    "short": "Значение не допускается моделью",
    "temperature": "{node}: для протокола {protocol} temperature должна быть от 0 до {max} (сейчас {value})."
@@ -262,6 +264,7 @@ export const MESSAGES = {
    "duration": "{node}：duration 对 {model} 必须是 {allowed} 秒（当前为 {value}）；0 表示使用其默认值 {default}。",
    "images": "{node}：{model} 不接受参考图：请断开或清空 {field}，或换一个模型。",
    "mark": "⚠ {field} {value} 不被允许（可选：{allowed}）：运行会在发送任何请求之前停止",
+   "markImageUrl": "⚠ {model} 不接受参考图：请清空 {field}；运行会在发送任何请求之前停止",
    "markImages": "⚠ {model} 不接受参考图：请断开 {field}；运行会在发送任何请求之前停止",
    "short": "该值不被模型允许",
    "temperature": "{node}：temperature 在 {protocol} 协议下必须介于 0 和 {max} 之间（当前为 {value}）。"

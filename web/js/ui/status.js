@@ -9,20 +9,25 @@ import { el, style } from "./dom.js";
 
 export const STATUS_WIDGET = "mg_status";
 
+const LINE = 16;
+const GAP = 2;
+const PADDING = 2 + 2 + 1;  // .mg-status's, and a pixel for rounding at odd zoom levels
+const MARGIN = 2;  // the DOM widget's, on each side: the frontend gives the element its height less 2×
+const HOST_PADDING = 8;  // below the block, where the pack places it in a Vue node itself
+
 const CSS = `
 .mg-status { box-sizing: border-box; width: 100%; height: 100%; overflow: hidden; padding: 2px 4px;
   font: 11px/16px sans-serif; color: var(--input-text, #ccc); display: flex; flex-direction: column;
-  gap: 2px; pointer-events: auto; }
-.mg-status > div { word-break: normal; overflow-wrap: break-word; white-space: normal; }
+  gap: ${GAP}px; pointer-events: auto; }
+.mg-status > div { word-break: normal; overflow-wrap: break-word; white-space: normal; flex: none; }
 .mg-status .mg-line, .mg-status .mg-problem { display: -webkit-box; -webkit-box-orient: vertical;
   -webkit-line-clamp: 2; overflow: hidden; }
 .mg-status .mg-problem { color: #f87171; }
 .mg-status .mg-answer { flex: 1 1 auto; min-height: 0; overflow-y: auto; white-space: pre-wrap;
   scrollbar-width: thin; color: var(--input-text, #ddd); }
 .mg-status .mg-usage { color: #8fb3a0; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
-.mg-status-host { box-sizing: border-box; width: 100%; padding: 0 12px 8px 12px; flex: none; }`;
+.mg-status-host { box-sizing: border-box; width: 100%; padding: 0 12px ${HOST_PADDING}px 12px; flex: none; }`;
 
-const LINE = 16;
 const ANSWER_LINES = 7;
 
 function rows(state) {
@@ -30,10 +35,10 @@ function rows(state) {
     answer: state.answer ? ANSWER_LINES * LINE : 0, usage: state.usage ? LINE : 0 };
 }
 
-/** The height the block needs for what it shows (0 when empty). */
+/** The height the block needs for what it shows, its padding included (0 when empty). */
 export function statusHeight(state) {
   const parts = Object.values(rows(state)).filter(Boolean);
-  return parts.length ? parts.reduce((a, b) => a + b, 0) + (parts.length - 1) * 2 + 6 : 0;
+  return parts.length ? parts.reduce((a, b) => a + b, 0) + (parts.length - 1) * GAP + PADDING : 0;
 }
 
 function render(node) {
@@ -62,7 +67,7 @@ function grow(node) {
 // block goes into that element itself: a renderer that mounts DOM widgets does so within a frame.
 const ADOPT_AFTER_MS = 700;
 const PLACE_EVERY_MS = 400;
-const shown = new Set();  // nodes with a block
+const withBlock = new Set();  // nodes that have a block
 let placing = null;
 
 function vueElement(node) {
@@ -91,7 +96,7 @@ function place(node) {
   status.since ??= performance.now();
   if (performance.now() - status.since < ADOPT_AFTER_MS) return;
   status.host ??= el("div", { class: "mg-status-host" });
-  status.host.style.height = `${statusHeight(status.state)}px`;
+  status.host.style.height = `${statusHeight(status.state) + HOST_PADDING}px`;
   status.host.append(status.root);
   element.querySelector(".lg-node-widgets").parentElement.append(status.host);
 }
@@ -103,28 +108,28 @@ function inGraph(node) {
 }
 
 function placeAll() {
-  for (const node of shown) {
+  for (const node of withBlock) {
     if (!inGraph(node)) {
       node.mgStatus.host?.remove();
-      shown.delete(node);
+      withBlock.delete(node);
       continue;
     }
     try {
       place(node);
     } catch (error) {  // a frontend we do not know: the block is then only where it draws it
       console.warn("[model_gateway] status block not placed:", error);
-      shown.delete(node);
+      withBlock.delete(node);
     }
   }
-  if (!shown.size) {
+  if (!withBlock.size) {
     clearInterval(placing);
     placing = null;
   }
 }
 
 function keepPlaced(node) {
-  shown.add(node);
-  if (node.mgStatus.host) node.mgStatus.host.style.height = `${statusHeight(node.mgStatus.state)}px`;
+  withBlock.add(node);
+  if (node.mgStatus.host) node.mgStatus.host.style.height = `${statusHeight(node.mgStatus.state) + HOST_PADDING}px`;
   placing ??= setInterval(placeAll, PLACE_EVERY_MS);
 }
 
@@ -139,10 +144,10 @@ export function showStatus(node, changes) {
     if (!statusHeight(status.state) || typeof node.addDOMWidget !== "function") return;
     style("mg-status-style", CSS);
     status.root = el("div", { class: "mg-status" });
-    const height = () => statusHeight(status.state);
+    const height = () => statusHeight(status.state) + 2 * MARGIN;
     status.widget = node.addDOMWidget(STATUS_WIDGET, STATUS_WIDGET, status.root, {
       serialize: false, hideOnZoom: false, getValue: () => "", setValue: () => {},
-      getMinHeight: height, getMaxHeight: height, getHeight: height, margin: 2,
+      getMinHeight: height, getMaxHeight: height, getHeight: height, margin: MARGIN,
     });
     status.widget.serialize = false;
   }
