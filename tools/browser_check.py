@@ -35,7 +35,6 @@ import os
 import random
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -118,14 +117,9 @@ class ComfyUI:
     def prompts_received(self) -> int:
         return self.log_path.read_text(errors="replace").count("got prompt")
 
-
     def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(20)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
+        from cdp import stop_process_group
+        stop_process_group(self.process, grace=20)
         if getattr(self, "log", None):
             self.log.close()
 

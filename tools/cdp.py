@@ -64,13 +64,18 @@ class Chromium:
         return Page(targets[0]["webSocketDebuggerUrl"])
 
     def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
+        stop_process_group(self.process, grace=10)
         shutil.rmtree(self.profile, ignore_errors=True)
+
+
+def stop_process_group(process: subprocess.Popen | None, grace: float) -> None:
+    """SIGTERM to a process started with start_new_session, SIGKILL after `grace` seconds."""
+    if process and process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(grace)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
 
 
 class Page:

@@ -11,17 +11,13 @@ from pathlib import Path
 
 from .server import Recorded, Reply, route
 
-# OpenComputing's catalog id of each video operation. A finished task's usage names it as its
-# "action": the docs show "t2v" for text-to-video; "i2v" and "ref2v" are assumed by analogy.
-CATALOG_IDS = {"t2v": "t2v", "i2v": "i2v", "r2v": "ref2v"}
-
-
 def listed_models(emulator, catelogid: str | None = None) -> list[dict]:
     """OpenComputing's model list as the emulator serves it: the catalog's rows under the
     catalog id of their operation (t2v, i2v, ref2v), its chat models under t2t, and the models
     a test added to emulator.opencomputing_models (a model "added tomorrow")."""
     from .. import catalog
-    rows = [{"catelogid": CATALOG_IDS[m.operation], "llmid": m.llmid, "model": m.listed_name}
+    from ..model_lists import OPERATION_CATALOGS
+    rows = [{"catelogid": OPERATION_CATALOGS[m.operation], "llmid": m.llmid, "model": m.listed_name}
             for m in catalog.VIDEO_MODELS]
     rows += [{"catelogid": "t2t", "llmid": None, "model": m.id} for m in catalog.CHAT_MODELS
              if m.gateway == "opencomputing"]
@@ -36,6 +32,8 @@ def known_llmids(emulator) -> set[str]:
 
 
 def action(emulator, llmid: str) -> str:
+    """A finished task's usage "action": the catalog id its model is listed under. The docs show
+    "t2v" for text-to-video; "i2v" and "ref2v" are assumed by analogy."""
     return next((row["catelogid"] for row in listed_models(emulator) if row.get("llmid") == llmid),
                 "t2v")
 

@@ -158,3 +158,11 @@ test("a prompt feeding an image to a model that takes none is refused in the pag
   const answer = promptErrors(catalog, prompt, (p, node) => `${node}: ${p.field}`, () => "Media");
   assert.deepEqual(answer.node_errors["4"].errors.map((e) => e.extra_info.input_name), ["image"]);
 });
+
+test("a media model the catalog does not know is offered every ratio the node lists", async () => {
+  const { mediaRatios } = await import("../../web/js/lib/widgets.js");
+  // nodes/image.py _media_ratios(): "default", then each model's ratios in catalog order
+  assert.deepEqual(mediaRatios(catalog, "GPTunnelMediaSubmit"),
+    [DEFAULT, "1:1", "16:9", "9:16", "4:3", "3:4", "21:9", "9:21"]);
+  assert.deepEqual(mediaRatios(catalog, "SeaCloudSubmit"), [DEFAULT]);
+});

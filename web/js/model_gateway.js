@@ -13,8 +13,8 @@ import { CATALOG } from "./lib/catalog.js";
 import { setLanguage, t } from "./lib/i18n.js";
 import { MESSAGES } from "./lib/messages.js";
 import {
-  VIDEO_PARAMETERS, keptDuration, keptValue, mediaModel, mediaPlan, needsImageField, problems,
-  promptErrors, shownMax, shownValues, temperatureMax, videoModel, videoPlan,
+  VIDEO_PARAMETERS, keptDuration, keptValue, mediaModel, mediaPlan, mediaRatios, needsImageField,
+  problems, promptErrors, shownMax, shownValues, temperatureMax, videoModel, videoPlan,
 } from "./lib/widgets.js";
 import { problemMark, problemMessage, statusText, usageLine } from "./lib/format.js";
 import { settingsKeyPanel } from "./ui/keys.js";
@@ -97,8 +97,7 @@ function applyMediaModel(node, picked) {
   const plan = mediaPlan(mediaModel(CATALOG, node.comfyClass, widget(node, "model")?.value));
   const ar = widget(node, "ar");
   if (ar) {
-    ar.mgAllRatios ??= [...(ar.options?.values ?? [])];  // the node's own list: a model not in the catalog
-    const offered = plan.ratios ?? ar.mgAllRatios;
+    const offered = plan.ratios ?? mediaRatios(CATALOG, node.comfyClass);  // a model not in the catalog
     if (picked) ar.value = keptValue(ar.value, offered);
     setOptions(ar, { values: shownValues(offered, ar.value) });
   }
@@ -305,7 +304,7 @@ app.registerExtension({
     const connections = proto.onConnectionsChange;
     proto.onConnectionsChange = function () {
       const result = connections?.apply(this, arguments);
-      if (this.mgStatus || this.inputs?.some((input) => input.link != null)) markProblems(this);
+      markProblems(this);
       return result;
     };
     const executed = proto.onExecuted;

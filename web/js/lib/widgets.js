@@ -68,6 +68,13 @@ export function mediaModel(catalog, nodeType, id) {
   return table ? (catalog[table] ?? []).find((m) => m.id === id) ?? null : null;
 }
 
+/** Every aspect ratio a media node's models take, "default" first: the node's own list (as
+ * the server builds it), offered for a model the catalog does not know. */
+export function mediaRatios(catalog, nodeType) {
+  const rows = catalog?.[catalog?.media_nodes?.[nodeType]] ?? [];
+  return [DEFAULT, ...new Set(rows.flatMap((m) => m.ratios))];
+}
+
 /** What a media node offers for its model: the aspect ratios ("default" first; null for a
  * model the catalog does not know: all stay offered) and whether it takes reference images. */
 export function mediaPlan(model) {

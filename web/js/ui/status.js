@@ -78,6 +78,10 @@ function vueElement(node) {
   return element?.querySelector(".lg-node-widgets") ? element : null;  // not collapsed, not zoomed out
 }
 
+function sizeHost(status) {
+  if (status.host) status.host.style.height = `${statusHeight(status.state) + HOST_PADDING}px`;
+}
+
 /** Keeps one node's block on show: where the renderer put it, or else in its Vue element. */
 function place(node) {
   const status = node.mgStatus;
@@ -96,7 +100,7 @@ function place(node) {
   status.since ??= performance.now();
   if (performance.now() - status.since < ADOPT_AFTER_MS) return;
   status.host ??= el("div", { class: "mg-status-host" });
-  status.host.style.height = `${statusHeight(status.state) + HOST_PADDING}px`;
+  sizeHost(status);
   status.host.append(status.root);
   element.querySelector(".lg-node-widgets").parentElement.append(status.host);
 }
@@ -129,7 +133,7 @@ function placeAll() {
 
 function keepPlaced(node) {
   withBlock.add(node);
-  if (node.mgStatus.host) node.mgStatus.host.style.height = `${statusHeight(node.mgStatus.state) + HOST_PADDING}px`;
+  sizeHost(node.mgStatus);
   placing ??= setInterval(placeAll, PLACE_EVERY_MS);
 }
 
