@@ -6,7 +6,6 @@ import functools
 import importlib
 import logging
 import os
-import threading
 from pathlib import Path
 
 from ..providers.credentials import KEYS_FILE_VAR, KeyStore
@@ -104,19 +103,18 @@ def data_directory() -> Path:
     return Path(override) if override else user_directory() / "model_gateway"
 
 
-_journals: dict = {}
-_journals_lock = threading.Lock()
-
-
 def journal():
-    """The journal of the data directory, opened once (worker threads ask for it at once)."""
-    from ..providers.journal import Journal
+    """The journal: MODEL_GATEWAY_JOURNAL_URL (a farm's shared database), else the data
+    directory's SQLite file; opened once (worker threads ask for it at once)."""
+    from ..providers.journal import open_journal
+    return open_journal(data_directory())
 
-    path = data_directory() / "journal.sqlite3"
-    with _journals_lock:
-        if path not in _journals:
-            _journals[path] = Journal(path)
-        return _journals[path]
+
+def journal_problem() -> str | None:
+    """What is wrong with the journal's setting, found at load without connecting: the pack
+    still loads (ComfyUI shows its nodes) and a run that needs the journal says it again."""
+    from ..providers.journal import setting_problem
+    return setting_problem(data_directory())
 
 
 def files_directory() -> Path:

@@ -32,7 +32,7 @@ from . import comfy
 PREFIX = "/model_gateway"
 log = logging.getLogger("model_gateway.routes")
 
-FINGERPRINT = re.compile(r"[0-9a-f]{64}")  # a journal row's key (providers/journal.py)
+FINGERPRINT = re.compile(r"[0-9a-f]{64}")  # a journal row's key (providers/journal/)
 _resumer = None
 
 

@@ -14,12 +14,15 @@ import asyncio
 import hashlib
 import logging
 from dataclasses import dataclass
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from . import waiting
 from .errors import GatewayError
-from .journal import Journal, fingerprint, who
+from .journal import JournalError, fingerprint, patiently, who
 from .tasks import Job
+
+if TYPE_CHECKING:
+    from .journal import Journal
 
 log = logging.getLogger("model_gateway.lifecycle")
 
@@ -45,7 +48,7 @@ class Create:
     gateway_title: str
     identity: dict
     send: Callable[[int, str], Job]  # (index, fingerprint) -> Job
-    lease: float                     # longest a send may take, for other runs waiting on it
+    lease: float                     # longest a send may take: its claim is renewed that long
     unknown_hint: str = ""           # how to recover when it may have gone through unseen
     prompt: str = ""                 # what the user asked, journalled for the Tasks panel
 
@@ -58,24 +61,24 @@ async def submit_once(journal: Journal, fp: str, send: Send, *, gateway_title: s
                       on_wait: Callable[[str], None] | None = None,
                       unknown_hint: str = "") -> Job:
     """The journalled job for this fingerprint, sending the request only if there is none."""
-    owner, job = await _claim(journal, fp, lease, gateway_title, check_cancelled, on_wait)
+    owner, job = await _claim(journal, fp, gateway_title, check_cancelled, on_wait)
     if job is not None:
         return job
     # The send and its journalling run to their end in a thread of their own: Cancel stops
     # only this wait, and the answer, when it comes, is journalled for the next run.
     return await waiting.in_thread_until_done(
-        lambda: _send(journal, fp, owner, send, gateway_title, unknown_hint or UNKNOWN_HINT),
-        check_cancelled)
+        lambda: _send(journal, fp, owner, send, gateway_title, unknown_hint or UNKNOWN_HINT,
+                      lease), check_cancelled)
 
 
-async def _claim(journal, fp, lease, gateway_title, check_cancelled, on_wait):
+async def _claim(journal, fp, gateway_title, check_cancelled, on_wait):
     """journal.claim_step until this caller owns the fingerprint or a job is journalled;
     waiting (without a thread) while another live run is submitting it."""
     owner = journal.new_owner()
     told = False
     while True:
         claimed, job, holder = await waiting.in_thread_until_done(
-            lambda: journal.claim_step(fp, owner, lease, gateway_title), check_cancelled)
+            lambda: journal.claim_step(fp, owner, gateway_title), check_cancelled)
         if claimed:
             return owner, None
         if job is not None:
@@ -88,15 +91,16 @@ async def _claim(journal, fp, lease, gateway_title, check_cancelled, on_wait):
 
 
 def _send(journal: Journal, fp: str, owner: str, send: Send, gateway_title: str,
-          unknown_hint: str) -> Job:
+          unknown_hint: str, lease: float) -> Job:
     try:
-        job = send(fp)
+        with journal.heartbeat(fp, owner, longest=lease):
+            job = send(fp)
     except GatewayError as error:
         if error.maybe_accepted:
             error.rehint(unknown_hint)
-            journal.mark_unknown(fp, owner, error.message, error.hint)
+            _outcome(lambda: journal.mark_unknown(fp, owner, error.message, error.hint), fp)
         else:
-            journal.release(fp, owner)
+            _outcome(lambda: journal.release(fp, owner), fp)
         raise
     except BaseException as exc:  # a bug reading the answer: the request did go out
         log.exception("submit of %s failed unexpectedly", fp[:12])
@@ -104,10 +108,29 @@ def _send(journal: Journal, fp: str, owner: str, send: Send, gateway_title: str,
                                             f"({type(exc).__name__}) — the request may have "
                                             f"been accepted", maybe_accepted=True,
                              hint=unknown_hint)
-        journal.mark_unknown(fp, owner, error.message, error.hint)
+        _outcome(lambda: journal.mark_unknown(fp, owner, error.message, error.hint), fp)
         raise error from None
-    journal.finish(fp, owner, job)
+    try:
+        patiently(lambda: journal.finish(fp, owner, job))
+    except JournalError as error:
+        if job.kind == "text":  # the answer is here: give it, though no later run can reuse it
+            log.error("answer %s not journalled: %s", job.task_id, error.message)
+            return job
+        raise GatewayError(
+            gateway_title, f"the gateway accepted the request as task {job.task_id}, but the "
+                           f"journal could not record it: {error.message}",
+            hint=f"Nothing is lost: fetch task {job.task_id} with Gateway Task From Id (its "
+                 f"result is kept by the gateway), once the database is back.") from None
     return job
+
+
+def _outcome(write: Callable[[], None], fp: str) -> None:
+    """Journal how a send ended; when the database is away that step is left to the claim's
+    lease, which then says the outcome is unknown — the safe side."""
+    try:
+        patiently(write)
+    except JournalError as error:
+        log.error("outcome of %s not journalled: %s", fp[:12], error.message)
 
 
 def _with_prompt(job: Job, prompt: str) -> Job:

@@ -8,16 +8,21 @@ import asyncio
 import importlib
 import logging
 import os
+import socket
+import threading
 import time
 from pathlib import Path
-from typing import Callable, Protocol
+from typing import TYPE_CHECKING, Callable, Protocol
 
 from . import download, http, pacing, waiting
 from .credentials import KeyStore
 from .errors import GatewayError
 from .gateways import GATEWAYS
-from .journal import Journal
+from .journal import JournalError, patiently
 from .tasks import Job, State, Status
+
+if TYPE_CHECKING:
+    from .journal import Journal
 
 log = logging.getLogger("model_gateway.poller")
 MB = 1 << 20
@@ -58,7 +63,8 @@ async def await_jobs(jobs: list[Job], *, kind: str, store: KeyStore, journal: Jo
     """Wait for every job to finish and its files (of this kind) to be downloaded, within one
     deadline. Polls follow each job's typical duration (providers/pacing.py); the wait holds no
     thread: only a poll or a download takes one, while it runs."""
-    jobs = await waiting.in_thread(lambda: [journal.get(job.fingerprint) or job for job in jobs])
+    records = Records(journal)
+    jobs = await waiting.in_thread(lambda: [records.latest(job) for job in jobs])
     started = time.monotonic()
     deadline = started + timeout
     user = _UserCancel(check_cancelled)
@@ -75,12 +81,14 @@ async def await_jobs(jobs: list[Job], *, kind: str, store: KeyStore, journal: Jo
             now = time.monotonic()
             polling = [job for job in jobs if not job.state.terminal and due[id(job)] <= now]
             if polling:
-                await _poll(polling, store, journal, failures, slowdown, user, tick)
+                await _poll(polling, store, records, failures, slowdown, user, tick)
                 for job in polling:
                     due[id(job)] = time.monotonic() + _next_poll_in(job, kind) * slowdown.get(
                         job.gateway, 1.0)
             # One deadline bounds the whole wait, a download trickling past it included.
-            await _download(jobs, kind, store, journal, files_dir, user, deadline, tick)
+            await _download(jobs, kind, store, records, files_dir, user, deadline, tick)
+            if records.kept:
+                await waiting.in_thread(records.retry)
             tick()
             if all(job.state.terminal for job in jobs):
                 break
@@ -94,12 +102,83 @@ async def await_jobs(jobs: list[Job], *, kind: str, store: KeyStore, journal: Jo
         # another node took the Cancel, ComfyUI ends the run and this wait is cancelled as a
         # task: it asks once more whether the user pressed Cancel (and not another node failed).
         if user.pressed or (isinstance(stopped, asyncio.CancelledError) and user.asked_now()):
-            await _cancel(jobs, store, journal)
+            await _cancel(jobs, store, records)
+        if records.kept:
+            await asyncio.wait([waiting.in_thread(records.retry)], timeout=CANCEL_WAIT)
+            records.log_kept()
         raise
+    await waiting.in_thread_until_done(records.settle, check_cancelled)
     failed = [job for job in jobs if job.state in (State.FAILED, State.CANCELLED)]
     if failed:
         raise _failed(failed, len(jobs))
     return jobs
+
+
+class Records:
+    """The journal writes of one wait. A write the database cannot take now (it restarts, it is
+    out of reach) is kept and tried again at every step, and the wait goes on: the gateway's job
+    does not wait for the journal. Before the wait ends, every kept write must be in (within
+    the journal's PATIENCE); otherwise the error names each task, so nothing is lost."""
+
+    def __init__(self, journal: "Journal"):
+        self.journal = journal
+        self.kept: dict[str, Job] = {}
+        self.error: JournalError | None = None
+        self._lock = threading.Lock()
+
+    def latest(self, job: Job) -> Job:
+        """The journal's newer copy of a job (another node or worker may have moved it on)."""
+        try:
+            return self.journal.get(job.fingerprint) or job
+        except JournalError as error:
+            log.warning("journal not read, waiting on %s as given: %s", job.task_id,
+                        error.message)
+            return job
+
+    def save(self, job: Job) -> None:
+        try:
+            self.journal.save(job)
+        except JournalError as error:
+            with self._lock:
+                if not self.kept:
+                    log.warning("journal away; %s's state kept to write later: %s",
+                                job.task_id, error.message)
+                self.kept[job.fingerprint], self.error = job, error
+            return
+        with self._lock:
+            self.kept.pop(job.fingerprint, None)
+
+    def retry(self) -> None:
+        with self._lock:
+            waiting_jobs = list(self.kept.values())
+        for job in waiting_jobs:
+            self.save(job)
+
+    def settle(self) -> None:
+        try:
+            patiently(self._all_in)
+        except JournalError:
+            self.log_kept()
+            jobs = list(self.kept.values())
+            raise GatewayError(
+                GATEWAYS[jobs[0].gateway].title,
+                f"task(s) {', '.join(job.task_id for job in jobs)} "
+                f"{jobs[0].state.value}, but the journal could not record it: "
+                f"{self.error.message}",
+                hint="Nothing is lost: the files downloaded are "
+                     f"{', '.join(f for job in jobs for f in job.files) or 'none yet'}; run "
+                     "again once the database is back (or fetch the task with Gateway Task "
+                     "From Id).") from None
+
+    def _all_in(self) -> None:
+        self.retry()
+        if self.kept:
+            raise self.error
+
+    def log_kept(self) -> None:
+        for job in self.kept.values():
+            log.error("journal could not record task %s (%s) of %s: its state is %s",
+                      job.task_id, job.fingerprint[:12], job.gateway, job.state.value)
 
 
 def _first_poll_in(job: Job, kind: str) -> float:
@@ -137,14 +216,14 @@ class _UserCancel:
         return False
 
 
-async def _poll(jobs, store, journal, failures, slowdown, check_cancelled, tick) -> None:
+async def _poll(jobs, store, records, failures, slowdown, check_cancelled, tick) -> None:
     def poll(job):
         status = adapter(job.operation).poll(store, job)
         job.apply(status)
         if job.state is State.SUCCEEDED and not job.result_urls:
             job.state = State.FAILED
             job.message = "the gateway reported success but sent no result"
-        journal.save(job)
+        records.save(job)
 
     results = await waiting.until_done(asyncio.gather(
         *(waiting.in_thread(lambda job=job: poll(job)) for job in jobs), return_exceptions=True),
@@ -171,15 +250,19 @@ async def _poll(jobs, store, journal, failures, slowdown, check_cancelled, tick)
             raise result
 
 
-async def _download(jobs, kind, store, journal, files_dir, check_cancelled, deadline=None,
+async def _download(jobs, kind, store, records, files_dir, check_cancelled, deadline=None,
                     tick=None) -> None:
     missing = [job for job in jobs if job.state is State.SUCCEEDED and not _files_present(job)]
     if not missing:
         return
 
     def fetch(job):
-        job.files, job.cover_file = fetch_files(job, kind, store, files_dir, deadline)
-        journal.save(job)
+        try:
+            job.files, job.cover_file = fetch_files(job, kind, store, files_dir, deadline)
+        except GatewayError as error:
+            raise _elsewhere(job, error) if _elsewhere_host(job) else error
+        job.files_host = socket.gethostname()
+        records.save(job)
 
     results = await waiting.until_done(asyncio.gather(
         *(waiting.in_thread(lambda job=job: fetch(job)) for job in missing),
@@ -298,7 +381,7 @@ def _safe(text: str) -> str:
     return "".join(c if c.isalnum() or c in "-_" else "_" for c in text)[:64]
 
 
-async def _cancel(jobs, store, journal) -> None:
+async def _cancel(jobs, store, records) -> None:
     """Cancel the unfinished jobs on their gateways (where they can be), waiting at most
     CANCEL_WAIT: the node ends at once; a cancel still under way goes on in its thread."""
     def cancel(job):
@@ -306,7 +389,7 @@ async def _cancel(jobs, store, journal) -> None:
             if adapter(job.operation).cancel(store, job):
                 job.state = State.CANCELLED
                 job.message = "cancelled from ComfyUI"
-                journal.save(job)
+                records.save(job)
         except GatewayError:
             pass  # the job stays journalled as it was; the next run resumes it
 
@@ -314,6 +397,22 @@ async def _cancel(jobs, store, journal) -> None:
     if waiting_jobs:
         await asyncio.wait([waiting.in_thread(lambda job=job: cancel(job))
                             for job in waiting_jobs], timeout=CANCEL_WAIT)
+
+
+def _elsewhere_host(job: Job) -> bool:
+    return bool(job.files and job.files_host and job.files_host != socket.gethostname())
+
+
+def _elsewhere(job: Job, error: GatewayError) -> GatewayError:
+    """A finished job whose files another worker downloaded (files stay per host) and whose
+    links no longer serve them here."""
+    host = job.files_host
+    return GatewayError(
+        error.gateway, f"task {job.task_id} finished and its files were downloaded on {host} "
+                       f"({', '.join(job.files)}), but fetching them again here failed: "
+                       f"{error.message}",
+        hint=f"The gateway's link may have expired. Copy the files from {host}, or run the "
+             f"workflow on {host}.")
 
 
 def _timed_out(jobs, timeout) -> GatewayError:

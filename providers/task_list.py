@@ -16,12 +16,15 @@ import threading
 import time
 from datetime import datetime
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from .errors import GatewayError, redact
 from .gateways import GATEWAYS
-from .journal import Journal
+from .journal import who
 from .tasks import Job, State
+
+if TYPE_CHECKING:
+    from .journal import Journal
 
 log = logging.getLogger("model_gateway.tasks_panel")
 
@@ -101,9 +104,10 @@ def resumable(job: Job) -> bool:
 
 
 def job_entry(fingerprint: str, state: str, job_json: str | None, updated_at: float,
-              preview: Preview = lambda paths: []) -> dict:
-    """One row of the journal as the panel lists it."""
-    entry = {"id": fingerprint, "state": state, "updated_at": updated_at}
+              worker: str | None = None, preview: Preview = lambda paths: []) -> dict:
+    """One row of the journal as the panel lists it, with the worker that made it."""
+    entry = {"id": fingerprint, "state": state, "updated_at": updated_at,
+             "worker": _short(worker_name(worker), 120)}
     record = json.loads(job_json) if job_json else {}
     if state in (State.SUBMITTING.value, State.UNKNOWN.value) or "gateway" not in record:
         # no job yet (a submit in flight), or one that may exist without our knowing its id
@@ -127,6 +131,11 @@ def job_entry(fingerprint: str, state: str, job_json: str | None, updated_at: fl
     if job.kind == "text":
         entry["text"] = _short(job.text, TEXT_CHARS)
     return entry
+
+
+def worker_name(worker: str | None) -> str:
+    """host:pid:start as the panel shows it: the host and the process."""
+    return who(worker) if worker else ""
 
 
 def list_jobs(journal: Journal, *, offset: int = 0, limit: int = PAGE_SIZE,
@@ -169,7 +178,7 @@ def spending(journal: Journal, now: float | None = None) -> dict:
     now = time.time() if now is None else now
     today, month = _day_starts(now)
     gateways: dict[str, dict] = {}
-    for _fp, state, job_json, _updated in journal.changed_since(month):
+    for _fp, state, job_json, _updated, _worker in journal.changed_since(month):
         if not job_json or state in (State.SUBMITTING.value, State.UNKNOWN.value):
             continue
         record = json.loads(job_json)

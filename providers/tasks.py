@@ -53,6 +53,7 @@ class Job:
     message: str = ""
     result_urls: list[str] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
+    files_host: str = ""  # the host whose disk holds `files` (files stay per host in a farm)
     usage: dict = field(default_factory=dict)
     cover_url: str | None = None
     cover_file: str | None = None

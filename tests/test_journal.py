@@ -54,7 +54,7 @@ def test_journals_opened_at_once_on_a_fresh_file(tmp_path):
         def work(index):
             try:
                 barrier.wait()
-                opened = journal.Journal(path)
+                opened = journal.Journal(journal.place(tmp_path, f"sqlite:///{path}"))
                 opened.save(tasks.Job("gptunnel", "seedream3", f"t{index}", f"fp{index}",
                                       "seedream-3", "image"))
             except Exception as exc:

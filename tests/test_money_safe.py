@@ -243,7 +243,7 @@ def test_history_is_part_of_a_chat_answers_identity(emulator):
 
 # -- a run that died mid-submit ----------------------------------------------------------------
 
-def test_a_submitter_killed_mid_create_is_reported_at_once(emulator, tmp_path):
+def test_a_submitter_killed_mid_create_is_reported_within_ten_seconds(emulator, tmp_path):
     emulator.fault("seacloud", "/queue/nano_banana_2", "slow", delay=30)
     prelude = (f"import sys; sys.path.insert(0, {str(Path(__file__).parent)!r}); "
                f"import conftest; nodes = conftest.NODES\n")
@@ -259,7 +259,8 @@ def test_a_submitter_killed_mid_create_is_reported_at_once(emulator, tmp_path):
     started = time.monotonic()
     with pytest.raises(GatewayError, match="may have been accepted and charged") as caught:
         seacloud_submit()
-    assert time.monotonic() - started < 2, "said at once, not after the 180 s lease"
+    # its claim's lease runs out without the heartbeat (not after the 180 s a send may take)
+    assert time.monotonic() - started < 10
     assert f"process {process.pid}" in str(caught.value) and "stopped" in str(caught.value)
     assert len(creates(emulator, "seacloud_queue")) == 1
 
@@ -291,9 +292,9 @@ def test_an_answer_that_echoes_the_key_is_journalled_without_it(emulator):
         rows = [" ".join(map(str, row)) for row in db.execute("SELECT * FROM jobs")]
     assert rows and not [row for row in rows if key in row]
     # what the journal writes is redacted, whatever field of an answer held the key
-    job = task.jobs[0]
+    job = submodule("nodes.comfy").journal().get(task.jobs[0].fingerprint)
     job.raw = {"logs": [{"message": f"auth was Key {key}"}]}
-    submodule("nodes.comfy").journal().save(job)
+    assert submodule("nodes.comfy").journal().save(job)
     with sqlite3.connect(journal) as db:
         (row,) = db.execute("SELECT job FROM jobs WHERE fingerprint = ?", (job.fingerprint,))
     assert key not in row[0] and "auth was Key ***" in row[0]

@@ -113,18 +113,11 @@ def test_kept_files_come_with_their_previews(emulator, monkeypatch, tmp_path):
 
 
 def fill(journal, count, *, start=None, gateway="gptunnel", usage=None, state=State.SUCCEEDED):
-    """count jobs written as Journal.save writes them, in one transaction (10 000 saves one by
-    one take seconds)."""
-    import sqlite3
+    """count jobs saved in one transaction (10 000 saves one by one take seconds)."""
     start = time.time() if start is None else start
-    rows = []
-    for i in range(count):
-        job = Job(gateway, "seedream3", f"{i:024x}", f"{i:064x}", "seedream-3", "image",
-                  state=state, usage=dict(usage or {}), created_at=start + i, updated_at=start + i)
-        rows.append((job.fingerprint, job.state.value, json.dumps(job.to_dict()), job.updated_at))
-    with sqlite3.connect(journal.path) as db:
-        db.executemany("INSERT INTO jobs (fingerprint, state, owner, lease_until, job, updated_at)"
-                       " VALUES (?, ?, NULL, NULL, ?, ?)", rows)
+    journal.save_all([Job(gateway, "seedream3", f"{i:024x}", f"{i:064x}", "seedream-3", "image",
+                          state=state, usage=dict(usage or {}), created_at=start + i,
+                          updated_at=start + i) for i in range(count)])
 
 
 def test_ten_thousand_jobs_page_fast_newest_first(emulator):
@@ -236,9 +229,9 @@ def test_forget_only_a_finished_job(emulator):
 def test_rows_without_a_job_yet_are_listed_with_their_note(emulator):
     journal = comfy.journal()
     owner = journal.new_owner()
-    journal.claim_step("e" * 64, owner, 60, "GPTunnel")
+    journal.claim_step("e" * 64, owner, "GPTunnel")
     journal.mark_unknown("e" * 64, owner, "the answer was cut", "Look in the dashboard.")
-    journal.claim_step("f" * 64, journal.new_owner(), 60, "GPTunnel")
+    journal.claim_step("f" * 64, journal.new_owner(), "GPTunnel")
     body, text = get("/model_gateway/tasks")
     assert_keyless(text)
     states = {job["id"]: job for job in body["jobs"]}
