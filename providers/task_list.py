@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING, Callable
 
 from .errors import GatewayError, redact
 from .gateways import GATEWAYS
-from .journal import who
 from .tasks import Job, State
 
 if TYPE_CHECKING:
@@ -107,7 +106,7 @@ def job_entry(fingerprint: str, state: str, job_json: str | None, updated_at: fl
               worker: str | None = None, preview: Preview = lambda paths: []) -> dict:
     """One row of the journal as the panel lists it, with the worker that made it."""
     entry = {"id": fingerprint, "state": state, "updated_at": updated_at,
-             "worker": _short(worker_name(worker), 120)}
+             "worker": made_on(worker)}
     record = json.loads(job_json) if job_json else {}
     if state in (State.SUBMITTING.value, State.UNKNOWN.value) or "gateway" not in record:
         # no job yet (a submit in flight), or one that may exist without our knowing its id
@@ -133,9 +132,11 @@ def job_entry(fingerprint: str, state: str, job_json: str | None, updated_at: fl
     return entry
 
 
-def worker_name(worker: str | None) -> str:
-    """host:pid:start as the panel shows it: the host and the process."""
-    return who(worker) if worker else ""
+def made_on(worker: str | None) -> dict | None:
+    """The worker that made a job (host:pid:start), as the panel shows it: host and process."""
+    host, _, rest = (worker or "").partition(":")
+    pid = rest.partition(":")[0]
+    return {"host": _short(host, 120), "pid": pid} if host and pid.isdigit() else None
 
 
 def list_jobs(journal: Journal, *, offset: int = 0, limit: int = PAGE_SIZE,

@@ -260,3 +260,14 @@ def test_a_key_in_a_journalled_message_never_reaches_the_panel(emulator):
     journal.save(job)  # the journal redacts keys it knows as it writes
     body, text = get("/model_gateway/tasks")
     assert_keyless(text)
+
+
+def test_each_job_names_the_worker_that_made_it(emulator):
+    journal = comfy.journal()
+    journal.save(Job("gptunnel", "seedream3", "w" * 24, "ab" * 32, "seedream-3", "image",
+                     state=State.SUCCEEDED))
+    body, text = get("/model_gateway/tasks")
+    assert_keyless(text)
+    (entry,) = body["jobs"]
+    host, pid = submodule("providers.journal").worker_id().split(":")[:2]
+    assert entry["worker"] == {"host": host, "pid": pid}

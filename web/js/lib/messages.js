@@ -81,6 +81,7 @@ export const MESSAGES = {
     "video": "video"
    },
    "loadMore": "Load more ({left} left)",
+   "madeOn": "on {host} (process {pid})",
    "month": "this month",
    "noId": "no task id: the gateway's answer never arrived, so it may have been accepted and charged",
    "nothingReported": "nothing reported",
@@ -195,6 +196,7 @@ export const MESSAGES = {
     "video": "видео"
    },
    "loadMore": "Показать ещё (осталось {left})",
+   "madeOn": "на {host} (процесс {pid})",
    "month": "в этом месяце",
    "noId": "нет id задачи: ответ шлюза не дошёл, поэтому запрос мог быть принят и оплачен",
    "nothingReported": "нет данных",
@@ -309,6 +311,7 @@ export const MESSAGES = {
     "video": "视频"
    },
    "loadMore": "加载更多（还有 {left} 个）",
+   "madeOn": "在 {host}（进程 {pid}）",
    "month": "本月",
    "noId": "没有任务 ID：网关的答复未能送达，该请求可能已被接受并计费",
    "nothingReported": "未报告",
