@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import binascii
 import time
-from pathlib import Path
 
 from ..providers import catalog
 from . import comfy
@@ -263,7 +262,6 @@ class GPTunnelSeedream4:
 
     async def generate(self, prompt, size, aspect_ratio, seed, count, images=None, unique_id=None):
         from ..providers import gptunnel, progress, validation, waiting
-        from ..providers.errors import GatewayError
         from . import media
 
         node = self.NODE_NAME
@@ -293,11 +291,9 @@ class GPTunnelSeedream4:
         # the wait here at once, while a result still arriving is kept for the next run.
         asked_at = time.time()
         jobs = await start_jobs(create, count, unique_id)
+        # reused from the journal: made on another worker, or deleted since
+        await waiting.in_thread(lambda: [_here(job, store, files_dir) for job in jobs])
         paths = [p for job in jobs for p in job.files]
-        gone = [p for p in paths if not Path(p).is_file()]
-        if gone:  # reused from the journal, but deleted since
-            raise GatewayError("GPTunnel", f"a journalled result file was deleted: {gone[0]}",
-                               hint="Change the seed to generate it again.")
         result = await waiting.in_thread(lambda: media.load_images(paths, node=node))
         comfy.Progress(unique_id)(progress.summarize(jobs, 0)[0], 1.0)
         usage = usage_json(jobs, asked_at)
@@ -305,9 +301,15 @@ class GPTunnelSeedream4:
                 "result": (result, usage)}
 
 
+def _here(job, store, files_dir) -> None:
+    from ..providers import poller
+    if not poller.files_present(job):
+        comfy.journal().save(poller.files_here(job, "image", store, files_dir))
+
+
 def _finished_job(reply: dict, fp: str, store, files_dir):
     """A journal job for a synchronous Seedream 4 answer, its image saved to files_dir."""
-    from ..providers import download, poller
+    from ..providers import download, journal, poller
     from ..providers.errors import GatewayError
     from ..providers.tasks import Job, State
 
@@ -320,8 +322,7 @@ def _finished_job(reply: dict, fp: str, store, files_dir):
                            raw=str(result)[:200])
     if result.startswith(("http://", "https://")):
         job.result_urls = [result]
-        job.files, _ = poller.fetch_files(job, "image", store, files_dir)
-        return job
+        return poller.files_here(job, "image", store, files_dir)
     try:
         data = base64.b64decode(result.split(",", 1)[-1], validate=False)
     except (binascii.Error, ValueError):
@@ -332,7 +333,7 @@ def _finished_job(reply: dict, fp: str, store, files_dir):
     dest = files_dir / f"gptunnel_{poller._safe(task_id)}_0{kind}"
     download.save_bytes(data, dest, title="GPTunnel", max_bytes=poller.download_limit("image"),
                         limit_hint=poller.limit_hint("image"))
-    job.files = [str(dest)]
+    job.files, job.files_host = [str(dest)], journal.host_name()
     return job
 
 

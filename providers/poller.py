@@ -8,7 +8,6 @@ import asyncio
 import importlib
 import logging
 import os
-import socket
 import threading
 import time
 from pathlib import Path
@@ -18,7 +17,7 @@ from . import download, http, pacing, waiting
 from .credentials import KeyStore
 from .errors import GatewayError
 from .gateways import GATEWAYS
-from .journal import JournalError, patiently
+from .journal import JournalError, host_name, patiently
 from .tasks import Job, State, Status
 
 if TYPE_CHECKING:
@@ -252,16 +251,12 @@ async def _poll(jobs, store, records, failures, slowdown, check_cancelled, tick)
 
 async def _download(jobs, kind, store, records, files_dir, check_cancelled, deadline=None,
                     tick=None) -> None:
-    missing = [job for job in jobs if job.state is State.SUCCEEDED and not _files_present(job)]
+    missing = [job for job in jobs if job.state is State.SUCCEEDED and not files_present(job)]
     if not missing:
         return
 
     def fetch(job):
-        try:
-            job.files, job.cover_file = fetch_files(job, kind, store, files_dir, deadline)
-        except GatewayError as error:
-            raise _elsewhere(job, error) if _elsewhere_host(job) else error
-        job.files_host = socket.gethostname()
+        files_here(job, kind, store, files_dir, deadline)
         records.save(job)
 
     results = await waiting.until_done(asyncio.gather(
@@ -300,6 +295,31 @@ def fetch_files(job: Job, kind: str, store: KeyStore, files_dir: Path,
         except GatewayError as error:  # the video is what was paid for; a cover is a bonus
             log.warning("cover of %s not downloaded: %s", job.task_id, error)
     return paths, cover
+
+
+def files_here(job: Job, kind: str, store: KeyStore, files_dir: Path,
+               deadline: float | None = None) -> Job:
+    """A finished job with its files on this host: kept ones as they are, else downloaded from
+    its links (files stay per host: another worker of a farm may have downloaded them). A job
+    with no link (an image the gateway sent inline) cannot be fetched again: the error says
+    which host keeps it."""
+    if files_present(job):
+        return job
+    if not job.result_urls:
+        host = job.files_host or "the worker that made it"
+        raise GatewayError(GATEWAYS[job.gateway].title,
+                           f"the result of task {job.task_id} was kept on {host} "
+                           f"({', '.join(job.files) or 'no file'}) and is not in this worker's "
+                           f"files; the gateway sent it inline, so there is no link to fetch it "
+                           f"again",
+                           hint=f"Copy the file from {host}, or change the seed to make it "
+                                f"again.")
+    try:
+        job.files, job.cover_file = fetch_files(job, kind, store, files_dir, deadline)
+    except GatewayError as error:
+        raise _elsewhere(job, error) if _elsewhere_host(job) else error
+    job.files_host = host_name()
+    return job
 
 
 def refetch(job: Job, kind: str, store: KeyStore, files_dir: Path, journal: Journal,
@@ -373,7 +393,7 @@ def _suffix(url: str, kind: str) -> str:
     return ".mp4" if kind == "video" else ".png"
 
 
-def _files_present(job: Job) -> bool:
+def files_present(job: Job) -> bool:
     return bool(job.files) and all(Path(p).is_file() for p in job.files)
 
 
@@ -400,7 +420,7 @@ async def _cancel(jobs, store, records) -> None:
 
 
 def _elsewhere_host(job: Job) -> bool:
-    return bool(job.files and job.files_host and job.files_host != socket.gethostname())
+    return bool(job.files and job.files_host and job.files_host != host_name())
 
 
 def _elsewhere(job: Job, error: GatewayError) -> GatewayError:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -321,3 +322,48 @@ def test_each_workers_sqlite_journal_is_carried_in_once_losing_nothing(postgres_
     # the claim left in flight arrives as unknown: nobody may send it again blindly
     assert rows["5" * 64][1] == "unknown"
     assert [int(run.stdout) for run in runs] == [6, 7, 7, 7]
+
+
+# -- result files stay per host -----------------------------------------------------------------
+
+SEEDREAM4 = """
+import json
+out = nodes["GPTunnelSeedream4"]().generate(prompt="a fox", size="2K", aspect_ratio="16:9",
+                                            seed=3, count=1)
+print(json.dumps({"sum": float(out["result"][0].sum())}))
+"""
+
+
+def elsewhere(tmp_path, name):
+    """The worker's disk is on another machine: its files are not here."""
+    shutil.rmtree(tmp_path / f"worker-{name}" / "results")
+
+
+def test_a_result_another_worker_downloaded_is_fetched_again_here(farm, emulator, tmp_path):
+    emulator.seedream4_url_only = True
+    first = finish(worker(tmp_path, farm, "a", SEEDREAM4, MODEL_GATEWAY_WORKER_NAME="box-a"))
+    elsewhere(tmp_path, "a")
+    second = finish(worker(tmp_path, farm, "b", SEEDREAM4))
+    assert first[0] == 0 and second[0] == 0, first[2] + second[2]
+    assert first[1] == second[1]  # the same image
+    assert len(creates(emulator, "seedream4")) == 1
+    assert list((tmp_path / "worker-b" / "results").glob("gptunnel_*"))
+
+
+def test_an_expired_link_says_which_worker_has_the_files(farm, emulator, tmp_path):
+    emulator.seedream4_url_only = True
+    assert finish(worker(tmp_path, farm, "a", SEEDREAM4, MODEL_GATEWAY_WORKER_NAME="box-a"))[0] == 0
+    elsewhere(tmp_path, "a")
+    emulator.jobs.files.clear()  # the storage host no longer serves it
+    code, _, err = finish(worker(tmp_path, farm, "b", SEEDREAM4))
+    assert code != 0 and "were downloaded on box-a" in err and "Copy the files from box-a" in err
+    assert len(creates(emulator, "seedream4")) == 1
+
+
+def test_an_inline_result_kept_by_another_worker_says_where(farm, emulator, tmp_path):
+    assert finish(worker(tmp_path, farm, "a", SEEDREAM4,
+                         MODEL_GATEWAY_WORKER_NAME="box-a"))[0] == 0  # base64: no link
+    elsewhere(tmp_path, "a")
+    code, _, err = finish(worker(tmp_path, farm, "b", SEEDREAM4))
+    assert code != 0 and "kept on box-a" in err and "no link to fetch it again" in err
+    assert len(creates(emulator, "seedream4")) == 1

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, TypeVar
 
 from .database import FILE_NAME, URL_VAR, JournalError, place, setting_problem
-from .identity import fingerprint, host_of, new_owner, who, worker_id
+from .identity import fingerprint, host_name, host_of, new_owner, who, worker_id
 
 if TYPE_CHECKING:
     from .store import Journal
@@ -27,7 +27,7 @@ T = TypeVar("T")
 # database restart takes seconds; a longer outage ends in an error naming the task).
 PATIENCE = float(os.environ.get("MODEL_GATEWAY_JOURNAL_PATIENCE", "60"))
 
-__all__ = ["PATIENCE", "patiently", "FILE_NAME", "URL_VAR", "Journal", "JournalError", "fingerprint", "host_of",
+__all__ = ["PATIENCE", "patiently", "FILE_NAME", "URL_VAR", "Journal", "JournalError", "fingerprint", "host_name", "host_of",
            "new_owner", "open_journal", "setting_problem", "who", "worker_id"]
 
 _open: dict[str, "Journal"] = {}

@@ -19,12 +19,22 @@ def fingerprint(request: dict) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
+NAME_VAR = "MODEL_GATEWAY_WORKER_NAME"
+
+
+def host_name() -> str:
+    """This worker's machine as the farm names it: MODEL_GATEWAY_WORKER_NAME (containers often
+    get random host names), else the host name."""
+    name = os.environ.get(NAME_VAR, "").strip() or socket.gethostname()
+    return name.replace(":", "_")[:100]
+
+
 def worker_id() -> str:
     """This worker: host, process and when it started (a pid is reused; host:pid:start is not)."""
     global _worker
     pid = os.getpid()
     if _worker is None or _worker[0] != pid:
-        _worker = (pid, f"{socket.gethostname()}:{pid}:{int(time.time())}")
+        _worker = (pid, f"{host_name()}:{pid}:{int(time.time())}")
     return _worker[1]
 
 
