@@ -94,8 +94,14 @@ def keys_file() -> Path:
     return Path(override) if override else user_directory() / "model_gateway" / "keys.json"
 
 
+def _sandbox_base_url(gateway_id: str, role: str) -> str:
+    """Sandbox mode's base URLs: the emulator's, which is imported (and started) on first use."""
+    from ..providers import sandbox
+    return sandbox.base_url(gateway_id, role)
+
+
 def key_store() -> KeyStore:
-    return KeyStore(keys_file())
+    return KeyStore(keys_file(), sandbox_base_url=_sandbox_base_url)
 
 
 def data_directory() -> Path:

@@ -15,6 +15,7 @@ import re
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 from urllib.parse import urlsplit
 
 from .errors import GatewayError, register_secret
@@ -163,10 +164,15 @@ class Access:
 
 class KeyStore:
     """Reads settings from the environment, then from a JSON file of the same names
-    (e.g. {"SEACLOUD_API_KEY": "..."}), which is written with mode 0600."""
+    (e.g. {"SEACLOUD_API_KEY": "..."}), which is written with mode 0600.
 
-    def __init__(self, path: Path):
+    In sandbox mode every base URL comes from sandbox_base_url(gateway_id, role), given by the
+    layer above (nodes/comfy.py passes the emulator's): this module never imports the sandbox."""
+
+    def __init__(self, path: Path,
+                 sandbox_base_url: Callable[[str, str], str] | None = None):
         self.path = Path(path)
+        self.sandbox_base_url = sandbox_base_url
 
     def read_file(self) -> dict[str, str]:
         try:
@@ -228,8 +234,10 @@ class KeyStore:
         gateway = GATEWAYS[gateway_id]
         endpoint = gateway.endpoint(role)
         if sandbox_enabled():
-            from . import sandbox
-            return Access(gateway, sandbox.base_url(gateway_id, role), endpoint.scheme,
+            if self.sandbox_base_url is None:
+                raise RuntimeError(f"{SANDBOX_VAR} is on, but this KeyStore was made without a "
+                                   f"sandbox_base_url")
+            return Access(gateway, self.sandbox_base_url(gateway_id, role), endpoint.scheme,
                           "sandbox", SANDBOX_KEY)
         lookup = self._lookup()
         key, source = lookup(gateway.key_var)

@@ -72,6 +72,21 @@ def test_sandbox_mode_needs_no_key(monkeypatch, tmp_path):
     assert sandbox.calls("cloudbase")[0].raw_path.startswith("/cloudbase/sandbox/")
 
 
+def test_sandbox_base_urls_come_from_the_layer_above(monkeypatch):
+    # credentials does not know the sandbox: the KeyStore's maker says where it is
+    monkeypatch.setenv("MODEL_GATEWAY_SANDBOX", "1")
+    def sandbox_base_url(gateway, role):
+        return f"http://127.0.0.1:9/{gateway}/{role}"
+
+    store = credentials.KeyStore("unused.json", sandbox_base_url=sandbox_base_url)
+    access = store.access("seacloud", "model")
+    assert (access.base_url, access.source, access.sandbox) == (
+        "http://127.0.0.1:9/seacloud/model", "sandbox", True)
+    assert access.auth_headers() == {"Authorization": f"Key {credentials.SANDBOX_KEY}"}
+    with pytest.raises(RuntimeError, match="sandbox_base_url"):
+        credentials.KeyStore("unused.json").access("seacloud", "model")
+
+
 def test_proxy_from_the_environment_is_used(emulator, monkeypatch):
     # The emulator doubles as an HTTP proxy here: with HTTP_PROXY set, the request for an
     # unresolvable host must arrive at the proxy, addressed to that host.

@@ -1,7 +1,7 @@
 """Each gateway's auth header form, and the error it sends when the key is missing or wrong."""
 from __future__ import annotations
 
-from .server import Reply
+from .routing import Reply
 
 _REFUSALS = {
     "seacloud_llm": (Reply(401, json={"error": "missing token"}),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import time
 
-from .server import Recorded, Reply, route
+from .routing import Recorded, Reply, route
 
 TITLES = {"seacloud": "SeaCloud", "cloudbase": "CloudBase", "opencomputing": "OpenComputing"}
 

@@ -9,7 +9,7 @@ import uuid
 
 from .. import catalog
 from .jobs import ratio_size
-from .server import Recorded, Reply, route
+from .routing import Recorded, Reply, route
 
 SEEDREAM4_RATIOS = catalog.SEEDREAM4_RATIOS
 SEEDREAM4_SIZE_SCALE = {"1K": 2 / 3, "2K": 1.0, "3K": 7 / 6, "4K": 4 / 3}  # of image_longest

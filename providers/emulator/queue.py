@@ -3,7 +3,7 @@ cancel; COMPLETED with an error for failures; a short submit reply when scripted
 from __future__ import annotations
 
 from .jobs import ratio_size
-from .server import Recorded, Reply, route
+from .routing import Recorded, Reply, route
 from .video import publish_video
 
 QUEUE_POSITION = 0  # multimodal/submit: "currently returned as a fixed value of 0"

@@ -3,15 +3,17 @@ form, a record of every request, and failures scripted by tests."""
 from __future__ import annotations
 
 import json
-import re
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Callable, Iterable
 from urllib.parse import parse_qs, urlsplit
 
+from . import chat, gptunnel, queue, video
+from .auth import check
 from .faults import Fault, FaultPlan
+from .jobs import JobBook
+from .routing import Recorded, Reply, Route
 
 VIDEO_DEFAULTS = {"width": 160, "height": 96, "seconds": 1.0, "fps": 24}
 
@@ -23,51 +25,6 @@ PREFIXES = {
     ("cloudbase", "main"): "/cloudbase/{env_id}",
     ("opencomputing", "main"): "/opencomputing",
 }
-
-
-@dataclass
-class Recorded:
-    method: str
-    path: str  # without the gateway prefix
-    gateway: str
-    query: dict
-    headers: dict
-    body: bytes
-    raw_path: str = ""
-    handled: bool = False  # the gateway did the work (a fault may still spoil the answer)
-    received: float = field(default_factory=time.monotonic)
-    fault: str | None = None
-
-    @property
-    def json(self):
-        try:
-            return json.loads(self.body)
-        except ValueError:
-            return None
-
-
-@dataclass
-class Reply:
-    status: int = 200
-    json: object = None
-    text: str | None = None
-    data: bytes | None = None
-    headers: dict = field(default_factory=dict)
-    events: Iterable[tuple[str | None, str]] | None = None  # SSE (event name, data)
-    event_delay: float = 0.0
-    fault: "Fault | None" = None  # how the delivery of this answer goes wrong
-
-
-@dataclass(frozen=True)
-class Route:
-    gateway: str
-    method: str
-    path: re.Pattern
-    handler: Callable[["Emulator", Recorded], Reply]
-
-
-def route(gateway: str, method: str, pattern: str, handler) -> Route:
-    return Route(gateway, method, re.compile(pattern), handler)
 
 
 @dataclass
@@ -95,14 +52,12 @@ class Emulator:
         self.video = dict(VIDEO_DEFAULTS)  # size of the mp4s the emulator makes
         # models OpenComputing "added after the release": {"catelogid", "llmid", "model"}
         self.opencomputing_models: list[dict] = []
-        from .jobs import JobBook
         self.jobs = JobBook()
         self.requests: list[Recorded] = []
         self.faults = FaultPlan()
         self._scripted: list[_Scripted] = []
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
-        from . import chat, gptunnel, queue, video
         self._routes: list[Route] = [*chat.ROUTES, *queue.ROUTES, *gptunnel.ROUTES,
                                      *video.ROUTES]
 
@@ -162,7 +117,6 @@ class Emulator:
                     if (gateway is None or r.gateway == gateway) and path_contains in r.path]
 
     def reset(self) -> None:
-        from .jobs import JobBook
         with self._lock:
             self.requests.clear()
             self._scripted.clear()
@@ -230,7 +184,6 @@ class Emulator:
         return Reply(status, data=data, headers={"Content-Type": ctype}, fault=fault)
 
     def _check_auth(self, gateway: str, path: str, headers: dict) -> Reply | None:
-        from .auth import check
         return check(gateway, path, headers.get("authorization", ""), self.keys.get(gateway))
 
 

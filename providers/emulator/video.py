@@ -9,7 +9,7 @@ from email.parser import BytesParser
 from email.policy import default as email_policy
 from pathlib import Path
 
-from .server import Recorded, Reply, route
+from .routing import Recorded, Reply, route
 
 def listed_models(emulator, catelogid: str | None = None) -> list[dict]:
     """OpenComputing's model list as the emulator serves it: the catalog's rows under the
