@@ -1,12 +1,16 @@
 """Loads the pack the way ComfyUI does (its folder's __init__.py under a module name of ComfyUI's
-choosing) and gives tests a running emulator with the pack pointed at it."""
+choosing) and gives tests a running emulator with the pack pointed at it, and, where
+MODEL_GATEWAY_TEST_POSTGRES_URL is set (tools/pg_cluster.py), a fresh PostgreSQL database."""
 from __future__ import annotations
 
+import contextlib
 import importlib
 import logging
+import os
 import sys
 import threading
 import types
+import uuid
 from pathlib import Path
 
 import pytest
@@ -14,6 +18,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tools"))
 import pack_loader  # noqa: E402  (shared with the tools; the tools folder is not a package)
+import pg_cluster  # noqa: E402
 
 PACK_NAME = "custom_nodes_model_gateway_under_test"
 
@@ -150,3 +155,100 @@ def all_logs(caplog):
     caplog.set_level(logging.DEBUG)
     logging.getLogger("urllib3").setLevel(logging.DEBUG)
     return caplog
+
+
+# PostgreSQL: tools/pg_cluster.py starts a throwaway server and exports these two variables (CI
+# always does; see README, Development). Without the URL, tests that need PostgreSQL are skipped.
+
+def _postgres_setting(var: str) -> str:
+    value = os.environ.get(var)
+    if not value:
+        pytest.skip(f"needs PostgreSQL: {var} is unset (eval \"$(python3 tools/pg_cluster.py "
+                    f"start)\" sets it)")
+    return value
+
+
+def postgres_connect_args(url) -> dict:
+    """psycopg.connect keyword arguments for a SQLAlchemy URL (a string or a URL)."""
+    from sqlalchemy.engine import make_url
+    url = make_url(url)
+    return dict(host=url.host, port=url.port, user=url.username, password=url.password,
+                dbname=url.database, connect_timeout=10, **url.query)
+
+
+def _ensure_cluster_running() -> None:
+    """A test may have stopped the server of MODEL_GATEWAY_TEST_POSTGRES_DIR: start it again."""
+    directory = os.environ.get(pg_cluster.DIR_VAR)
+    if directory and not pg_cluster.is_running(directory):
+        pg_cluster.start_server(directory)
+
+
+@contextlib.contextmanager
+def fresh_postgres_database(base_url: str):
+    """A new, empty database on the server of base_url, made and dropped with base_url's
+    credentials (its role may create databases); yields its SQLAlchemy URL."""
+    import psycopg
+    from psycopg import sql
+    from sqlalchemy.engine import make_url
+    base = make_url(base_url)
+    name = f"mgtest_{uuid.uuid4().hex[:16]}"
+    admin = postgres_connect_args(base.set(database="postgres"))
+    with psycopg.connect(**admin, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {} TEMPLATE template0")
+                     .format(sql.Identifier(name)))
+    try:
+        yield base.set(database=name).render_as_string(hide_password=False)
+    finally:
+        _ensure_cluster_running()
+        with psycopg.connect(**admin, autocommit=True) as conn:
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)")
+                         .format(sql.Identifier(name)))
+
+
+@pytest.fixture
+def postgres_url():
+    """The SQLAlchemy URL (postgresql+psycopg://...) of a fresh, empty database, dropped after
+    the test (open connections and all). Skips the test without MODEL_GATEWAY_TEST_POSTGRES_URL."""
+    with fresh_postgres_database(_postgres_setting(pg_cluster.URL_VAR)) as url:
+        yield url
+
+
+class PostgresServer:
+    """The server of the test cluster, for tests that take the database away mid-run. stop()
+    waits until it is down (mode "fast": clients are cut off; "immediate": a crash), start()
+    until it accepts connections again, on the same port with the same data."""
+
+    def __init__(self, directory: str):
+        self.dir = directory
+
+    def stop(self, mode: str = "fast") -> None:
+        pg_cluster.stop_server(self.dir, mode=mode)
+
+    def start(self) -> None:
+        pg_cluster.start_server(self.dir)
+
+    @property
+    def running(self) -> bool:
+        return pg_cluster.is_running(self.dir)
+
+
+@contextlib.contextmanager
+def running_postgres_server(directory: str):
+    """A PostgresServer that runs when this is entered and again when it is left, however."""
+    server = PostgresServer(directory)
+    if not server.running:
+        server.start()
+    try:
+        yield server
+    finally:
+        if not server.running:
+            server.start()
+
+
+@pytest.fixture
+def postgres_server():
+    """Controls the cluster of MODEL_GATEWAY_TEST_POSTGRES_DIR (skips the test when unset); it
+    runs again after the test, whatever happened. The cluster is shared by the whole run: do
+    not stop it in tests that run side by side (pytest-xdist)."""
+    with running_postgres_server(_postgres_setting(pg_cluster.DIR_VAR)) as server:
+        yield server
