@@ -106,7 +106,8 @@ async def await_jobs(jobs: list[Job], *, kind: str, store: KeyStore, journal: Jo
             await asyncio.wait([waiting.in_thread(records.retry)], timeout=CANCEL_WAIT)
             records.log_kept()
         raise
-    await waiting.in_thread_until_done(records.settle, check_cancelled)
+    if records.kept:
+        await waiting.in_thread_until_done(records.settle, check_cancelled)
     failed = [job for job in jobs if job.state in (State.FAILED, State.CANCELLED)]
     if failed:
         raise _failed(failed, len(jobs))
