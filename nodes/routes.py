@@ -20,6 +20,7 @@ local. Behind such a proxy, set base URLs in the environment or the keys file.""
 from __future__ import annotations
 
 import asyncio
+import functools
 import ipaddress
 import logging
 import re
@@ -169,7 +170,24 @@ def register(routes, key_store=comfy.key_store) -> None:
         return await asyncio.get_running_loop().run_in_executor(
             None, lambda: function(*args, **kwargs))
 
+    def journal_route(handler):
+        """A panel route: a journal database that cannot answer is a 503 that says so (the
+        panel shows it), never a traceback."""
+        from ..providers.journal import JournalError
+
+        @functools.wraps(handler)
+        async def route(request):
+            try:
+                return await handler(request)
+            except JournalError as error:
+                return refused(str(error), status=503)
+        return route
+
+    async def journal():
+        return await in_thread(comfy.journal)  # a shared one may wait on its database
+
     @routes.get(PREFIX + "/tasks")
+    @journal_route
     async def tasks(request):
         from ..providers import task_list
         try:
@@ -177,22 +195,24 @@ def register(routes, key_store=comfy.key_store) -> None:
             limit = int(request.query.get("limit", task_list.PAGE_SIZE))
         except ValueError:
             return refused("offset and limit must be whole numbers", status=400)
-        body = await in_thread(task_list.list_jobs, comfy.journal(), offset=offset, limit=limit,
+        body = await in_thread(task_list.list_jobs, await journal(), offset=offset, limit=limit,
                                preview=comfy.preview_entries, resuming=resumer().status())
         return web.json_response(body)
 
     @routes.get(PREFIX + "/tasks/spending")
+    @journal_route
     async def spending(request):
         from ..providers import task_list
-        return web.json_response(await in_thread(task_list.spending, comfy.journal()))
+        return web.json_response(await in_thread(task_list.spending, await journal()))
 
     @routes.post(PREFIX + "/tasks/{job}/resume")
+    @journal_route
     async def resume(request):
         fingerprint = job_of(request)
         if cross_site(request):
             return refused("jobs are not resumed for another web site's page")
         try:
-            state = await in_thread(resumer().resume, comfy.journal(), fingerprint,
+            state = await in_thread(resumer().resume, await journal(), fingerprint,
                                     store=key_store(), files_dir=comfy.files_directory())
         except LookupError as error:
             return refused(str(error), status=404)
@@ -201,11 +221,12 @@ def register(routes, key_store=comfy.key_store) -> None:
         return web.json_response({"id": fingerprint, "resume": state})
 
     @routes.post(PREFIX + "/tasks/{job}/forget")
+    @journal_route
     async def forget(request):
         fingerprint = job_of(request)
         if cross_site(request):
             return refused("jobs are not forgotten for another web site's page")
-        if not await in_thread(comfy.journal().forget, fingerprint):
+        if not await in_thread((await journal()).forget, fingerprint):
             return refused("only a finished job (done, failed or cancelled) can be forgotten",
                            status=409)
         log.info("journal entry %s forgotten from the Gateway tasks panel", fingerprint[:12])

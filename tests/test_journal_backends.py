@@ -153,3 +153,10 @@ def test_an_unusable_url_says_what_would_work(tmp_path, url, words):
         database.place(tmp_path, url)
     assert "postgresql+psycopg://user:password@host:5432/database" in str(caught.value) or \
         "sqlite:" in str(caught.value)
+
+
+def test_a_data_directory_that_cannot_be_made_is_a_journal_error(tmp_path):
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder")
+    with pytest.raises(journal_pkg.JournalError, match="cannot be opened"):
+        journal_pkg.open_journal(blocked / "data")

@@ -271,3 +271,13 @@ def test_each_job_names_the_worker_that_made_it(emulator):
     (entry,) = body["jobs"]
     host, pid = submodule("providers.journal").worker_id().split(":")[:2]
     assert entry["worker"] == {"host": host, "pid": pid}
+
+
+def test_a_journal_database_out_of_reach_is_said_in_the_panel(emulator, monkeypatch):
+    monkeypatch.setenv("MODEL_GATEWAY_JOURNAL_URL",
+                       "postgresql+psycopg://farm:panel-pw-9@127.0.0.1:9/journal")
+    answers = call(("GET", "/model_gateway/tasks"), ("GET", "/model_gateway/tasks/spending"),
+                   ("POST", f"/model_gateway/tasks/{'a' * 64}/forget"))
+    for status, text in answers:
+        assert status == 503 and "127.0.0.1:9/journal" in json.loads(text)["error"]
+        assert "panel-pw-9" not in text

@@ -52,7 +52,13 @@ def open_journal(data_dir: Path, url: str | None = None) -> "Journal":
 
 def _open_at(where) -> "Journal":
     from .store import Journal
-    return Journal(where)
+    try:
+        return Journal(where)
+    except OSError as error:  # the data directory cannot be made or the file not written
+        raise JournalError(f"the journal at {where.shown} cannot be opened "
+                           f"({error.strerror or type(error).__name__})",
+                           hint="Check the data directory's disk and permissions "
+                                "(MODEL_GATEWAY_DATA_DIR).") from None
 
 
 def _carry_local(journal: "Journal", local: Path) -> None:
