@@ -23,7 +23,8 @@ emulator: nothing is paid), its own user directory, and checks:
   4 the status line fits its node, breaks no word, and is cleared by Cancel; the usage line fits
   5 in zh and ru: the settings category, the key panel, the status and usage lines
   and every node's help page (en, zh, ru), and the Gateway tasks tab: it lists the jobs with previews, shows what each gateway reported,
-  and resumes waiting for a job left unfinished by Cancel.
+  names on each job the worker that made it (this ComfyUI's host and process id), and resumes
+  waiting for a job left unfinished by Cancel.
 
 Screenshots go to --out (default ./browser-check), one per check and setup. Exit status 0 when
 every check passed."""
@@ -35,6 +36,7 @@ import os
 import random
 import re
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -286,7 +288,8 @@ window.__mg = {
     await new Promise((r) => setTimeout(r, 800));
     const panel = document.querySelector('.mg-tasks');
     return panel && { text: panel.innerText, jobs: [...panel.querySelectorAll('.mg-job')].map((j) => ({
-      id: j.dataset.mgJob, state: j.dataset.mgState, previews: j.querySelectorAll('.mg-previews img, .mg-previews video').length,
+      id: j.dataset.mgJob, state: j.dataset.mgState, text: j.innerText,
+      previews: j.querySelectorAll('.mg-previews img, .mg-previews video').length,
       buttons: [...j.querySelectorAll('button')].map((b) => b.textContent) })),
       spend: panel.querySelectorAll('[data-mg-spend]').length };
   },
@@ -558,6 +561,10 @@ class Session:
                 len(info["jobs"]) >= 2 and info["spend"] >= 1, info["text"][:300])
         self.ok(f"[{language}] Gateway tasks in its language", all(w in info["text"] for w in words["tasks"]),
                 info["text"][:300])
+        made_on = _page_text(language, "tasks.madeOn").format(host=_worker_host(), pid=self.comfy.process.pid)
+        elsewhere = [j["text"] for j in info["jobs"] if made_on not in j["text"]]
+        self.ok(f"[{language}] each job names the worker that made it: {made_on!r}",
+                info["jobs"] and not elsewhere, elsewhere)
         if not left_waiting:
             return
         resume = words["resume"]
@@ -605,6 +612,21 @@ WORDS = {
            "usage": lambda s: "токенов" in s, "tasks": ["Задачи шлюзов", "сегодня", "в этом месяце"],
            "resume": "Ждать дальше"},
 }
+
+
+def _page_text(language: str, key: str) -> str:
+    """A text of the page as locales/<language>/page.json has it (the page ships the same)."""
+    text = json.loads((ROOT / "locales" / language / "page.json").read_text(encoding="utf-8"))
+    for part in key.split("."):
+        text = text[part]
+    return text
+
+
+def _worker_host() -> str:
+    """The host the pack names its worker by (providers/journal/identity.py): the check's
+    ComfyUI inherits this environment."""
+    name = os.environ.get("MODEL_GATEWAY_WORKER_NAME", "").strip() or socket.gethostname()
+    return name.replace(":", "_")[:100]
 
 
 def _node_classes() -> list[str]:
