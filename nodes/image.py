@@ -303,7 +303,7 @@ class GPTunnelSeedream4:
 
 def _here(job, store, files_dir) -> None:
     from ..providers import poller
-    if not poller.files_present(job):
+    if not poller.files_present(job, files_dir):
         comfy.journal().save(poller.files_here(job, "image", store, files_dir))
 
 

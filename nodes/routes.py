@@ -195,7 +195,8 @@ def register(routes, key_store=comfy.key_store) -> None:
             limit = int(request.query.get("limit", task_list.PAGE_SIZE))
         except ValueError:
             return refused("offset and limit must be whole numbers", status=400)
-        body = await in_thread(task_list.list_jobs, await journal(), offset=offset, limit=limit,
+        body = await in_thread(task_list.list_jobs, await journal(),
+                               files_dir=comfy.files_directory(), offset=offset, limit=limit,
                                preview=comfy.preview_entries, resuming=resumer().status())
         return web.json_response(body)
 

@@ -49,6 +49,8 @@ def download(url: str, dest: Path, *, access: Access, max_bytes: int,
             raise GatewayError(title, f"the result file at {where} answered HTTP "
                                       f"{response.status_code}",
                                status=response.status_code,
+                               transient=response.status_code >= 500 or
+                               response.status_code == 429,
                                hint="Result links expire (about a day): if this task is old, "
                                     "its result is gone; otherwise run again to retry.")
         ctype = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
@@ -56,7 +58,7 @@ def download(url: str, dest: Path, *, access: Access, max_bytes: int,
             raise GatewayError(title, f"the result link gave {ctype} instead of "
                                       f"{' or '.join(a.rstrip('/') for a in accept)}",
                                hint="The link has probably expired, or the gateway returned an "
-                                    "error page.", raw=_text_start(response))
+                                    "error page.", raw=_text_start(response), transient=True)
         try:
             declared = int(response.headers.get("Content-Length") or 0)
         except ValueError:
@@ -93,7 +95,7 @@ def _open(url: str, access: Access, deadline: float | None) -> requests.Response
             if _passed(deadline, SLACK):
                 raise _deadline_error(title, _origin(url), 0) from None
             raise GatewayError(title, f"could not download the result from {_origin(url)} "
-                                      f"({_reason(exc)})", hint=KEPT) from None
+                                      f"({_reason(exc)})", hint=KEPT, transient=True) from None
         if response.status_code not in REDIRECT_STATUSES:
             return response
         location = response.headers.get("Location", "").strip()
@@ -220,7 +222,7 @@ def _save(response: requests.Response, dest: Path, *, title: str, where: str, ma
                     raise _deadline_error(title, where, written) from None
                 raise GatewayError(title, f"the download from {where} broke off after "
                                           f"{written // 1024} KiB ({_reason(exc)})",
-                                   hint=KEPT) from None
+                                   hint=KEPT, transient=True) from None
             except (OSError, ValueError) as exc:  # the socket we cut, or the disk
                 if cutoff.expired:
                     raise _deadline_error(title, where, written) from None

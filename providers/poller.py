@@ -31,6 +31,7 @@ LIMIT_VARS = {"image": "MODEL_GATEWAY_MAX_IMAGE_MB", "video": "MODEL_GATEWAY_MAX
 LEGACY_LIMIT_VAR = "MODEL_GATEWAY_MAX_DOWNLOAD_MB"  # deprecated: one limit for both kinds
 FATAL_POLL_STATUSES = {401, 402, 403}
 MAX_POLL_FAILURES = 5
+DOWNLOAD_TRIES = 3  # a result file that fails to arrive (5xx, error page, cut) is asked again
 MAX_SLOWDOWN = 8.0  # at most this many times sparser polls for a gateway that answers 429
 CANCEL_WAIT = 3.0
 KEPT_HINT = ("Nothing is lost: the task is kept. Run the workflow again to keep waiting (it is "
@@ -252,7 +253,8 @@ async def _poll(jobs, store, records, failures, slowdown, check_cancelled, tick)
 
 async def _download(jobs, kind, store, records, files_dir, check_cancelled, deadline=None,
                     tick=None) -> None:
-    missing = [job for job in jobs if job.state is State.SUCCEEDED and not files_present(job)]
+    missing = [job for job in jobs
+               if job.state is State.SUCCEEDED and not files_present(job, files_dir)]
     if not missing:
         return
 
@@ -304,7 +306,7 @@ def files_here(job: Job, kind: str, store: KeyStore, files_dir: Path,
     its links (files stay per host: another worker of a farm may have downloaded them). A job
     with no link (an image the gateway sent inline) cannot be fetched again: the error says
     which host keeps it."""
-    if files_present(job):
+    if files_present(job, files_dir):
         return job
     if not job.result_urls:
         host = job.files_host or "the worker that made it"
@@ -315,10 +317,26 @@ def files_here(job: Job, kind: str, store: KeyStore, files_dir: Path,
                            f"again",
                            hint=f"Copy the file from {host}, or change the seed to make it "
                                 f"again.")
-    try:
-        job.files, job.cover_file = fetch_files(job, kind, store, files_dir, deadline)
-    except GatewayError as error:
-        raise _elsewhere(job, error) if _elsewhere_host(job) else error
+    for attempt in range(DOWNLOAD_TRIES):
+        try:
+            job.files, job.cover_file = fetch_files(job, kind, store, files_dir, deadline)
+            break
+        except GatewayError as error:
+            pause = 2.0 ** attempt
+            if (error.transient and attempt + 1 < DOWNLOAD_TRIES
+                    and (deadline is None or time.monotonic() + pause < deadline)):
+                log.info("download of %s failed (%s); trying again", job.task_id, error.message)
+                time.sleep(pause)
+                continue
+            if _elsewhere_host(job):
+                raise _elsewhere(job, error) from None
+            raise GatewayError(error.gateway, f"task {job.task_id} finished, but its result "
+                                              f"could not be downloaded: {error.message}",
+                               status=error.status,
+                               hint="The task is kept and nothing is paid again: run the "
+                                    "workflow again to download it." +
+                                    ("" if error.hint in (None, download.KEPT)
+                                     else f" {error.hint}")) from None
     job.files_host = host_name()
     return job
 
@@ -394,8 +412,15 @@ def _suffix(url: str, kind: str) -> str:
     return ".mp4" if kind == "video" else ".png"
 
 
-def files_present(job: Job) -> bool:
-    return bool(job.files) and all(Path(p).is_file() for p in job.files)
+def files_present(job: Job, files_dir: Path) -> bool:
+    """Whether this worker keeps the job's files: all there, in its own results folder. Another
+    worker on the same machine has a folder of its own and hands out its own files."""
+    return bool(job.files) and all(kept(p, files_dir) for p in job.files)
+
+
+def kept(path: str | None, files_dir: Path) -> bool:
+    return bool(path) and Path(path).is_file() and \
+        Path(path).resolve().is_relative_to(Path(files_dir).resolve())
 
 
 def _safe(text: str) -> str:

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Callable
 
 from .errors import GatewayError, redact
 from .gateways import GATEWAYS
+from .poller import OPERATIONS, await_jobs, files_present, kept
 from .tasks import Job, State
 
 if TYPE_CHECKING:
@@ -92,18 +93,19 @@ def _usage(usage: dict) -> dict:
             if isinstance(v, (int, float, str, bool)) and k != "request_id"}
 
 
-def resumable(job: Job) -> bool:
-    """An unfinished task the server can poll, or a finished one whose files are not kept."""
-    from .poller import OPERATIONS
+def resumable(job: Job, files_dir: Path) -> bool:
+    """An unfinished task the server can poll, or a finished one whose files this worker does
+    not keep (deleted, or downloaded by another worker of a farm)."""
     if job.operation not in OPERATIONS or not job.task_id:
         return False
     if not job.state.terminal:
         return True
-    return job.state is State.SUCCEEDED and not all(Path(p).is_file() for p in job.files)
+    return job.state is State.SUCCEEDED and not files_present(job, files_dir)
 
 
 def job_entry(fingerprint: str, state: str, job_json: str | None, updated_at: float,
-              worker: str | None = None, preview: Preview = lambda paths: []) -> dict:
+              worker: str | None = None, *, files_dir: Path,
+              preview: Preview = lambda paths: []) -> dict:
     """One row of the journal as the panel lists it, with the worker that made it."""
     entry = {"id": fingerprint, "state": state, "updated_at": updated_at,
              "worker": made_on(worker)}
@@ -115,7 +117,7 @@ def job_entry(fingerprint: str, state: str, job_json: str | None, updated_at: fl
         return entry
     job = Job.from_dict(record)
     gateway = GATEWAYS.get(job.gateway)
-    files = [p for p in job.files if Path(p).is_file()]
+    files = [p for p in job.files if kept(p, files_dir)]
     entry.update(
         gateway=job.gateway, gateway_title=gateway.title if gateway else job.gateway,
         kind=job.kind, model=_short(job.label, 120), task_id=_short(job.task_id, 120),
@@ -123,9 +125,9 @@ def job_entry(fingerprint: str, state: str, job_json: str | None, updated_at: fl
         message=_short(job.message, MESSAGE_CHARS), usage=_usage(job.usage),
         created_at=job.created_at, updated_at=job.updated_at, estimate=job.estimate,
         by_id=job.by_id, prompt=first_words(job.prompt or _prompt_in(job.raw)),
-        files=preview(files), cover=(preview([job.cover_file]) if job.cover_file and
-                                     Path(job.cover_file).is_file() else [])[:1],
-        resumable=resumable(job) and job.kind in RESUME_TIMEOUT,
+        files=preview(files), cover=(preview([job.cover_file])
+                                     if kept(job.cover_file, files_dir) else [])[:1],
+        resumable=resumable(job, files_dir) and job.kind in RESUME_TIMEOUT,
     )
     if job.kind == "text":
         entry["text"] = _short(job.text, TEXT_CHARS)
@@ -139,11 +141,12 @@ def made_on(worker: str | None) -> dict | None:
     return {"host": _short(host, 120), "pid": pid} if host and pid.isdigit() else None
 
 
-def list_jobs(journal: Journal, *, offset: int = 0, limit: int = PAGE_SIZE,
+def list_jobs(journal: Journal, *, files_dir: Path, offset: int = 0, limit: int = PAGE_SIZE,
               preview: Preview = lambda paths: [], resuming: dict | None = None) -> dict:
     """One page of the journal's jobs, newest first, with the total to page through."""
     offset, limit = max(0, int(offset)), max(1, min(PAGE_MAX, int(limit)))
-    jobs = [job_entry(*row, preview=preview) for row in journal.page(offset, limit)]
+    jobs = [job_entry(*row, files_dir=files_dir, preview=preview)
+            for row in journal.page(offset, limit)]
     for entry in jobs:
         waiting = (resuming or {}).get(entry["id"])
         if waiting:
@@ -214,7 +217,7 @@ class Resumer:
         if row is None or not row[2] or "gateway" not in json.loads(row[2]):
             raise LookupError("no such job in the journal")
         job = Job.from_dict(json.loads(row[2]))
-        if not resumable(job) or job.kind not in RESUME_TIMEOUT:
+        if not resumable(job, files_dir) or job.kind not in RESUME_TIMEOUT:
             raise ValueError(f"{job.task_id} is {job.state.value} and its files are kept: "
                              f"there is nothing to wait for")
         with self._lock:
@@ -228,7 +231,6 @@ class Resumer:
         return dict(state)
 
     def _wait(self, journal, job, store, files_dir) -> None:
-        from .poller import await_jobs
         error = None
         try:
             files_dir.mkdir(parents=True, exist_ok=True)

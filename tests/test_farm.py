@@ -119,11 +119,13 @@ def test_the_tasks_panel_shows_every_workers_jobs_and_who_made_them(farm, emulat
     code, out, err = finish(worker(tmp_path, farm, "a", job_code(seed=8)))
     assert code == 0, err
     task_list = submodule("providers.task_list")
-    listed = task_list.list_jobs(comfy.journal())
+    listed = task_list.list_jobs(comfy.journal(), files_dir=comfy.files_directory())
     (entry,) = listed["jobs"]
     assert entry["task_id"] == json.loads(out)["task_id"]
     assert entry["worker"]["host"] and entry["worker"]["pid"].isdigit()
     assert entry["worker"] != task_list.made_on(journal_pkg.worker_id())  # another process
+    # its files are in that worker's folder, not this one's: none handed out, resume offered
+    assert entry["files"] == [] and entry["resumable"] is True
     spent = task_list.spending(comfy.journal())
     assert [g["id"] for g in spent["gateways"]] == ["seacloud"]
 

@@ -298,3 +298,24 @@ def test_an_answer_that_echoes_the_key_is_journalled_without_it(emulator):
     with sqlite3.connect(journal) as db:
         (row,) = db.execute("SELECT job FROM jobs WHERE fingerprint = ?", (job.fingerprint,))
     assert key not in row[0] and "auth was Key ***" in row[0]
+
+
+# -- a result file that does not arrive ---------------------------------------------------------
+
+@pytest.mark.parametrize("fault", ["500", "non_json"])
+def test_a_result_file_that_fails_once_is_asked_again(emulator, fault):
+    task = seacloud_submit()
+    emulator.fault("cdn", "/cdn/", fault, times=1)
+    images = await_images(task)[0]
+    assert images.shape[0] == 1 and len(emulator.calls("cdn")) == 2
+
+
+def test_a_result_file_that_keeps_failing_names_its_kept_task(emulator):
+    task = seacloud_submit()
+    emulator.fault("cdn", "/cdn/", "500", times=submodule("providers.poller").DOWNLOAD_TRIES)
+    with pytest.raises(GatewayError) as caught:
+        await_images(task)
+    text = str(caught.value)
+    assert f"task {task.jobs[0].task_id} finished" in text and "nothing is paid again" in text
+    images = await_images(task)[0]  # the next run downloads it; nothing is created again
+    assert images.shape[0] == 1 and len(creates(emulator, "seacloud_queue")) == 1
