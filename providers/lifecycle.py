@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable
 
@@ -77,8 +78,8 @@ async def _claim(journal, fp, gateway_title, check_cancelled, on_wait):
     owner = journal.new_owner()
     told = False
     while True:
-        claimed, job, holder = await waiting.in_thread_until_done(
-            lambda: journal.claim_step(fp, owner, gateway_title), check_cancelled)
+        claimed, job, holder = await _claim_step(journal, fp, owner, gateway_title,
+                                                 check_cancelled)
         if claimed:
             return owner, None
         if job is not None:
@@ -88,6 +89,32 @@ async def _claim(journal, fp, gateway_title, check_cancelled, on_wait):
                     f"waiting for the gateway's answer to it")
             told = True
         await waiting.sleep(CLAIM_RETRY, check_cancelled)
+
+
+async def _claim_step(journal, fp, owner, gateway_title, check_cancelled):
+    """One claim step in a thread. When Cancel ends the wait before the step does, a claim the
+    step still takes is handed back: no run would ever send it, and others would wait on it."""
+    lock = threading.Lock()
+    taken = {"abandoned": False, "claimed": False}
+
+    def step():
+        result = journal.claim_step(fp, owner, gateway_title)
+        with lock:
+            taken["claimed"] = result[0]
+            if result[0] and taken["abandoned"]:
+                _outcome(lambda: journal.release(fp, owner), fp)
+        return result
+
+    try:
+        return await waiting.in_thread_until_done(step, check_cancelled)
+    except BaseException:
+        with lock:
+            taken["abandoned"] = True
+            claimed = taken["claimed"]
+        if claimed:  # the step ended first, but this run stops here: nothing was sent
+            threading.Thread(target=_outcome, args=(lambda: journal.release(fp, owner), fp),
+                             daemon=True, name="model-gateway-release").start()
+        raise
 
 
 def _send(journal: Journal, fp: str, owner: str, send: Send, gateway_title: str,

@@ -319,3 +319,26 @@ def test_a_result_file_that_keeps_failing_names_its_kept_task(emulator):
     assert f"task {task.jobs[0].task_id} finished" in text and "nothing is paid again" in text
     images = await_images(task)[0]  # the next run downloads it; nothing is created again
     assert images.shape[0] == 1 and len(creates(emulator, "seacloud_queue")) == 1
+
+
+def test_cancel_while_the_claim_is_being_made_leaves_no_orphan_claim(emulator, fake_comfy,
+                                                                     monkeypatch):
+    """A claim that commits after Cancel ended the wait is handed back: the next run sends the
+    request (once), instead of waiting on a claim nobody will ever send."""
+    store = submodule("providers.journal.store")
+    original = store.Journal.claim_step
+
+    def slow_claim(self, *args):
+        time.sleep(0.6)  # e.g. a shared database far away, or its first open
+        return original(self, *args)
+
+    monkeypatch.setattr(store.Journal, "claim_step", slow_claim)
+    threading.Timer(0.2, fake_comfy.interrupted.set).start()
+    with pytest.raises(fake_comfy.InterruptProcessingException):
+        seacloud_submit()
+    time.sleep(0.8)  # the claim step ends after the wait did
+    assert creates(emulator, "seacloud_queue") == []
+    started = time.monotonic()
+    task = seacloud_submit()
+    assert time.monotonic() - started < 5 and task.jobs[0].task_id
+    assert len(creates(emulator, "seacloud_queue")) == 1
