@@ -233,6 +233,84 @@ def register(routes, key_store=comfy.key_store) -> None:
         log.info("journal entry %s forgotten from the Gateway tasks panel", fingerprint[:12])
         return web.json_response({"id": fingerprint, "forgotten": True})
 
+    register_money(routes, refused, in_thread, journal_route, journal)
+
+
+def register_money(routes, refused, in_thread, journal_route, journal) -> None:
+    """Issue 17's routes: prices, budgets and spending (GET/POST /money), and the estimate of a
+    workflow's paid nodes (POST /estimate). Never a key: only tables and numbers."""
+    from aiohttp import web
+
+    def settings():
+        from ..providers.money import MoneySettings
+        return MoneySettings(comfy.data_directory())
+
+    def money_body(spent_now):
+        from ..providers import money
+        from ..providers.credentials import sandbox_enabled
+        stored = settings().read()
+        return {"currencies": {g: money.currency(g) for g in money.CURRENCIES},
+                "units": list(money.UNITS),
+                "prices": {"user": stored["prices"],
+                           "env": money.env_table(money.PRICES_VAR, money.check_prices)},
+                "budgets": {"user": stored["budgets"],
+                            "env": money.env_table(money.BUDGETS_VAR, money.check_budgets),
+                            "effective": money.effective_budgets(settings())},
+                "spent": spent_now, "balance": {}, "sandbox": sandbox_enabled()}
+
+    async def spent_now():
+        from ..providers import money
+        return await in_thread(money.spent, await journal())
+
+    @routes.get(PREFIX + "/money")
+    @journal_route
+    async def money_read(request):
+        try:
+            return web.json_response(money_body(await spent_now()))
+        except ValueError as error:  # a broken settings file or env table: say which
+            return refused(str(error), status=500)
+
+    @routes.post(PREFIX + "/money")
+    @journal_route
+    async def money_write(request):
+        if cross_site(request):
+            return refused("prices and budgets are not written for another web site's page")
+        try:
+            body = await request.json()
+            if not isinstance(body, dict) or not ({"prices", "budgets"} & set(body)):
+                raise ValueError('send a JSON object with "prices" and/or "budgets"')
+            settings().write(prices=body.get("prices"), budgets=body.get("budgets"))
+        except ValueError as error:  # malformed JSON too; the text names what is wrong
+            return refused(str(error), status=400)
+        log.info("model gateway money settings updated: %s", ", ".join(sorted(body)))
+        try:
+            return web.json_response(money_body(await spent_now()))
+        except ValueError as error:
+            return refused(str(error), status=500)
+
+    @routes.post(PREFIX + "/estimate")
+    @journal_route
+    async def estimate(request):
+        from ..providers import money
+        from .costs import run_of
+        try:
+            body = await request.json()
+            nodes = body.get("nodes") if isinstance(body, dict) else None
+            if not isinstance(nodes, dict):
+                raise ValueError('send {"nodes": {"<node id>": {"class_type": ..., "inputs": '
+                                 '{...}}}}')
+            runs = {}
+            for node_id, node in nodes.items():
+                if isinstance(node, dict):
+                    run = run_of(node.get("class_type"), node.get("inputs") or {})
+                    if run is not None:
+                        runs[str(node_id)] = run
+            answer = money.workflow_estimate(money.Prices(settings()), runs,
+                                             money.effective_budgets(settings()), await spent_now())
+        except ValueError as error:
+            return refused(str(error), status=400)
+        return web.json_response(answer)
+
 
 def page_catalog() -> dict:
     """What the page's widget logic reads: the catalog, and the pack's node class names (the
@@ -240,12 +318,14 @@ def page_catalog() -> dict:
     web/js/lib/catalog.js (tools/make_web.py), so registering nodes never waits on a request."""
     from ..providers.catalog import as_json
     from . import NODE_CLASS_MAPPINGS
+    from .costs import PAID_NODES
     from .tasks import GatewayTaskFromId
     # which node makes which video operation is the nodes' to say, not the catalog's
     return {**as_json(), "nodes": sorted(NODE_CLASS_MAPPINGS),
             "llm_nodes": sorted(name for name, cls in NODE_CLASS_MAPPINGS.items()
                                 if cls.CATEGORY.endswith("/llm")),
             "task_gateways": list(GatewayTaskFromId.GATEWAYS_WITH_TASKS),
+            "paid_nodes": PAID_NODES,
             "video_nodes": {name: cls.OPERATION for name, cls in sorted(NODE_CLASS_MAPPINGS.items())
                             if getattr(cls, "OPERATION", "")},
             "media_nodes": {name: cls.MODEL_TABLE for name, cls in sorted(NODE_CLASS_MAPPINGS.items())

@@ -199,6 +199,18 @@ export const CATALOG = {
   "SeaCloudLLM",
   "SeaCloudSubmit"
  ],
+ "paid_nodes": [
+  "CloudBaseLLM",
+  "GPTunnelMediaSubmit",
+  "GPTunnelSeedream3Submit",
+  "GPTunnelSeedream4",
+  "OpenComputingImageToVideo",
+  "OpenComputingLLM",
+  "OpenComputingReferenceToVideo",
+  "OpenComputingTextToVideo",
+  "SeaCloudLLM",
+  "SeaCloudSubmit"
+ ],
  "protocols": {
   "anthropic_messages": {
    "temperature_max": 1.0

@@ -1,0 +1,84 @@
+"""What one run of each paid node uses, read from its widget values: the gateway, the model
+(by every name a price may be given under) and the counted things a price multiplies
+(providers/money.Usage). One reading for the estimate route and the queue-time check."""
+from __future__ import annotations
+
+from ..providers import catalog
+from ..providers.money import Usage
+
+
+def _int(value, default: int) -> int:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return default
+    return number if number > 0 else default
+
+
+def _count(inputs: dict) -> int:
+    return _int(inputs.get("count"), 1)
+
+
+def _chat(gateway: str):
+    def read(inputs: dict):
+        model = (inputs.get("custom_model") or "").strip() or inputs.get("model")
+        if not model:
+            return None
+        # the answer's length is at most max_tokens: the estimate is the most it can cost
+        usage = Usage(runs=1, output_tokens=_int(inputs.get("max_tokens"), 1024),
+                      input_tokens=len(str(inputs.get("prompt") or "")) // 3 + len(
+                          str(inputs.get("system_prompt") or "")) // 3)
+        usage.parameters = {"max_tokens": usage.output_tokens}
+        return gateway, (str(model),), usage
+    return read
+
+
+def _video(operation: str):
+    def read(inputs: dict):
+        name = (inputs.get("custom_model") or "").strip() or inputs.get("model")
+        if not name:
+            return None
+        row = catalog.video_model(operation, name)
+        seconds = _int(inputs.get("duration"), 0) or (row.duration if row else 0)
+        names = tuple(n for n in (name, row and row.llmid, row and row.model) if n)
+        usage = Usage(runs=1, seconds=seconds, parameters={
+            "duration": seconds, "resolution": inputs.get("resolution")})
+        return "opencomputing", names, usage
+    return read
+
+
+def _images(gateway: str, model_input: str | None, fixed: str | None = None, video=()):
+    def read(inputs: dict):
+        model = fixed or (inputs.get("custom_model_id") or "").strip() or inputs.get(model_input)
+        if not model:
+            return None
+        count = _count(inputs)
+        is_video = any(str(model).startswith(prefix) for prefix in video)
+        usage = Usage(runs=count, images=0 if is_video else count,
+                      parameters={k: inputs.get(k) for k in ("size", "ar", "aspect_ratio")
+                                  if k in inputs})
+        return gateway, (str(model),), usage
+    return read
+
+
+READERS = {
+    "SeaCloudLLM": _chat("seacloud"),
+    "CloudBaseLLM": _chat("cloudbase"),
+    "OpenComputingLLM": _chat("opencomputing"),
+    "SeaCloudSubmit": _images("seacloud", "model_id"),
+    "GPTunnelSeedream3Submit": _images("gptunnel", None, fixed="seedream-3"),
+    "GPTunnelSeedream4": _images("gptunnel", None, fixed="seedream-4"),
+    "GPTunnelMediaSubmit": _images("gptunnel", "model", video=("seedance", "glabs-veo")),
+    "OpenComputingTextToVideo": _video("t2v"),
+    "OpenComputingImageToVideo": _video("i2v"),
+    "OpenComputingReferenceToVideo": _video("r2v"),
+}
+PAID_NODES = sorted(READERS)
+
+
+def run_of(class_type: str, inputs: dict):
+    """(gateway, model names, Usage) of one run of a node, or None for an unpaid/unknown one."""
+    reader = READERS.get(class_type)
+    if reader is None or not isinstance(inputs, dict):
+        return None
+    return reader(inputs)

@@ -1,0 +1,305 @@
+"""What runs cost and how much may be spent: the one table of each gateway's currency, the
+price units, the user's price and budget tables (a settings file in the data directory, written
+by POST /model_gateway/money), the environment's tables that override them
+(MODEL_GATEWAY_PRICES, MODEL_GATEWAY_BUDGETS), and the one estimator every caller uses.
+
+An estimate is a known price times what a run uses; where no price is known it is "unknown"
+with no amount, never a guess."""
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .gateways import GATEWAYS
+
+# gateway -> (ISO code or unit name, sign shown before the amount; "" shows the unit after it)
+CURRENCIES = {
+    "gptunnel": ("RUB", "₽"),
+    "opencomputing": ("CNY", "¥"),
+    "seacloud": ("USD", "$"),
+    "cloudbase": ("points", ""),
+}
+UNITS = ("per_run", "per_image", "per_second", "per_1k_input_tokens", "per_1k_output_tokens")
+PERIODS = ("day", "month")
+SETTINGS_FILE = "money.json"
+PRICES_VAR = "MODEL_GATEWAY_PRICES"
+BUDGETS_VAR = "MODEL_GATEWAY_BUDGETS"
+
+
+def currency(gateway: str) -> dict:
+    code, sign = CURRENCIES[gateway]
+    return {"code": code, "sign": sign}
+
+
+def format_amount(gateway: str, amount: float) -> str:
+    code, sign = CURRENCIES[gateway]
+    text = f"{amount:.6g}"
+    return f"{sign}{text}" if sign else f"{text} {code}"
+
+
+def _number(where: str, value) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
+            or value < 0:
+        raise ValueError(f"{where}: {value!r} is not allowed; give a number of 0 or more")
+    return float(value)
+
+
+def _gateway_table(what: str, table) -> dict:
+    if not isinstance(table, dict):
+        raise ValueError(f"{what}: send a JSON object of gateway ids ({', '.join(CURRENCIES)})")
+    for gateway in table:
+        if gateway not in CURRENCIES:
+            raise ValueError(f"{what}: no gateway {gateway!r}; the gateways are "
+                             f"{', '.join(CURRENCIES)}")
+    return table
+
+
+def check_prices(table, what: str = "prices") -> dict:
+    """A price table {gateway: {model: {unit: number}}}, checked; a ValueError names the gateway,
+    model and unit that are wrong and what is allowed."""
+    checked: dict = {}
+    for gateway, models in _gateway_table(what, table).items():
+        if not isinstance(models, dict):
+            raise ValueError(f"{what}.{gateway}: send a JSON object of model ids to prices")
+        for model, prices in models.items():
+            where = f"{what}.{gateway}.{model}"
+            if not isinstance(model, str) or not model.strip():
+                raise ValueError(f"{what}.{gateway}: a model id must be a non-empty text")
+            if not isinstance(prices, dict) or not prices:
+                raise ValueError(f"{where}: send a JSON object of units ({', '.join(UNITS)}) "
+                                 f"to numbers")
+            for unit, value in prices.items():
+                if unit not in UNITS:
+                    raise ValueError(f"{where}: no unit {unit!r}; the units are {', '.join(UNITS)}")
+                checked.setdefault(gateway, {}).setdefault(model, {})[unit] = _number(
+                    f"{where}.{unit}", value)
+    return checked
+
+
+def check_budgets(table, what: str = "budgets") -> dict:
+    """A budget table {gateway: {"day": n, "month": n}} (either optional), checked."""
+    checked: dict = {}
+    for gateway, periods in _gateway_table(what, table).items():
+        if not isinstance(periods, dict):
+            raise ValueError(f"{what}.{gateway}: send a JSON object with day and/or month")
+        for period, value in periods.items():
+            if period not in PERIODS:
+                raise ValueError(f"{what}.{gateway}: no period {period!r}; use day or month")
+            if value is None:
+                continue
+            checked.setdefault(gateway, {})[period] = _number(f"{what}.{gateway}.{period}", value)
+    return checked
+
+
+def env_table(var: str, check) -> dict:
+    """The environment's table; a malformed one is a ValueError naming the variable."""
+    text = os.environ.get(var, "").strip()
+    if not text:
+        return {}
+    try:
+        return check(json.loads(text), what=var)
+    except json.JSONDecodeError as error:
+        raise ValueError(f"{var} is not JSON ({error.msg} at character {error.pos})") from None
+
+
+class MoneySettings:
+    """The user's price and budget tables, stored in the data directory."""
+
+    _lock = threading.Lock()
+
+    def __init__(self, data_dir: Path):
+        self.path = Path(data_dir) / SETTINGS_FILE
+
+    def read(self) -> dict:
+        try:
+            stored = json.loads(self.path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return {"prices": {}, "budgets": {}}
+        except (OSError, ValueError) as error:
+            raise ValueError(f"the money settings file {self.path} cannot be read ({error}); "
+                             f"fix or delete it") from None
+        if not isinstance(stored, dict):
+            raise ValueError(f"the money settings file {self.path} is not a JSON object; fix or "
+                             f"delete it")
+        return {"prices": check_prices(stored.get("prices", {}), f"{self.path.name} prices"),
+                "budgets": check_budgets(stored.get("budgets", {}), f"{self.path.name} budgets")}
+
+    def write(self, prices=None, budgets=None) -> dict:
+        """Replace the tables given (checked first: nothing is written for a bad one)."""
+        new = {}
+        if prices is not None:
+            new["prices"] = check_prices(prices)
+        if budgets is not None:
+            new["budgets"] = check_budgets(budgets)
+        with self._lock:
+            stored = {**self.read(), **new}
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            handle, temporary = tempfile.mkstemp(dir=self.path.parent, prefix=".money-")
+            with os.fdopen(handle, "w", encoding="utf-8") as out:
+                json.dump(stored, out, indent=1, sort_keys=True)
+            os.replace(temporary, self.path)
+        return stored
+
+
+@dataclass
+class Usage:
+    """What one run uses, as far as the widgets say: the counted things a price multiplies."""
+    runs: int = 1
+    images: int = 0
+    seconds: float = 0.0
+    input_tokens: int = 0
+    output_tokens: int = 0
+    parameters: dict = field(default_factory=dict)  # the billing parameters (for history)
+
+
+@dataclass
+class Estimate:
+    gateway: str
+    model: str
+    amount: float | None
+    source: str | None
+    detail: str
+    runs: int = 1
+
+    @property
+    def basis(self) -> str:
+        return "unknown" if self.amount is None else "estimated"
+
+
+class Prices:
+    """Where a model's price comes from, in precedence order: the environment's table, the
+    user's table (both "user" prices), then the gateway's published price."""
+
+    def __init__(self, settings: MoneySettings, published=None):
+        self.settings = settings
+        self.published = published  # callable(gateway, model) -> {unit: price} or None
+
+    def price(self, gateway: str, names: tuple[str, ...]) -> tuple[dict, str | None]:
+        """The price of a model known by any of `names` (a node's shown name, the gateway's id)."""
+        tables = (("env", env_table(PRICES_VAR, check_prices)),
+                  ("user", self.settings.read()["prices"]))
+        for source, table in tables:
+            for name in names:
+                found = table.get(gateway, {}).get(name)
+                if found:
+                    return found, source
+        if self.published is not None:
+            for name in names:
+                found = self.published(gateway, name)
+                if found:
+                    return found, "gateway"
+        return {}, None
+
+    def estimate(self, gateway: str, names: tuple[str, ...], usage: Usage) -> Estimate:
+        model = names[0]
+        prices, source = self.price(gateway, names)
+        amount, detail = cost_of(gateway, prices, usage)
+        if amount is None:
+            return Estimate(gateway, model, None, None, detail or f"price unknown for {model}",
+                            usage.runs)
+        return Estimate(gateway, model, amount, source, detail, usage.runs)
+
+
+def cost_of(gateway: str, prices: dict, usage: Usage) -> tuple[float | None, str]:
+    """A price table times what a run uses; None where a used thing has no price."""
+    if not prices:
+        return None, ""
+    parts, amount = [], 0.0
+    fmt = lambda value: format_amount(gateway, value)  # noqa: E731
+    counted = [("per_image", usage.images, "images"), ("per_second", usage.seconds, "s"),
+               ("per_1k_input_tokens", usage.input_tokens / 1000, "k input tokens"),
+               ("per_1k_output_tokens", usage.output_tokens / 1000, "k output tokens")]
+    for unit, quantity, name in counted:
+        if not quantity:
+            continue
+        if unit not in prices:
+            if "per_run" in prices:
+                continue
+            return None, f"no {unit} price"
+        amount += quantity * prices[unit]
+        parts.append(f"{quantity:g} {name} × {fmt(prices[unit])}")
+    if "per_run" in prices:
+        amount += usage.runs * prices["per_run"]
+        parts.append(f"{usage.runs} run{'s' if usage.runs != 1 else ''} × {fmt(prices['per_run'])}")
+    if not parts:
+        return None, "no price for what this run uses"
+    return round(amount, 6), " + ".join(parts)
+
+
+def effective_budgets(settings: MoneySettings) -> dict:
+    """Per gateway and period, the environment's budget over the user's."""
+    merged: dict = {}
+    for table in (settings.read()["budgets"], env_table(BUDGETS_VAR, check_budgets)):
+        for gateway, periods in table.items():
+            merged.setdefault(gateway, {}).update(periods)
+    return merged
+
+
+def reported_cost(gateway: str, usage: dict) -> float | None:
+    """The cost a gateway reported in its answer, read leniently (GPTunnel: cost, total_cost)."""
+    for key in ("total_cost", "cost"):
+        value = usage.get(key) if isinstance(usage, dict) else None
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            continue
+        if math.isfinite(number) and number >= 0:
+            return number
+    return None
+
+
+def known_gateways() -> list[str]:
+    return [g for g in CURRENCIES if g in GATEWAYS]
+
+
+def spent(journal, now: float | None = None) -> dict:
+    """Per gateway, the reported costs of the jobs created today and this month (server local
+    time), from the journal's answers. A cost nobody reported is not counted (not guessed)."""
+    from .task_list import spending
+    spent_now: dict = {g: {"day": 0.0, "month": 0.0, "reserved": 0.0} for g in CURRENCIES}
+    for row in spending(journal, now)["gateways"]:
+        if row["id"] not in spent_now:
+            continue
+        for period, key in (("day", "today"), ("month", "month")):
+            totals = row[key]
+            spent_now[row["id"]][period] = round(float(totals.get("cost", 0.0)), 6)
+    return spent_now
+
+
+def workflow_estimate(prices: Prices, runs: dict, budgets: dict, spent_now: dict) -> dict:
+    """The estimate route's answer: per node, per gateway totals, the budgets set, and which
+    gateways this workflow would take past a budget. `runs`: node id -> (gateway, names, Usage)."""
+    nodes, totals = {}, {}
+    for node_id, (gateway, names, usage) in runs.items():
+        estimate = prices.estimate(gateway, names, usage)
+        code, sign = CURRENCIES[gateway]
+        nodes[node_id] = {"gateway": gateway, "model": estimate.model, "currency": code,
+                          "sign": sign, "amount": estimate.amount, "basis": estimate.basis,
+                          "source": estimate.source, "runs": estimate.runs,
+                          "detail": estimate.detail}
+        total = totals.setdefault(gateway, {"amount": 0.0, "unknown": 0, "currency": code,
+                                            "sign": sign})
+        if estimate.amount is None:
+            total["unknown"] += 1
+        else:
+            total["amount"] = round(total["amount"] + estimate.amount, 6)
+    shown, over = {}, {}
+    for gateway, periods in budgets.items():
+        used = spent_now.get(gateway, {})
+        for period, budget in periods.items():
+            already = used.get(period, 0.0) + used.get("reserved", 0.0)
+            shown.setdefault(gateway, {})[period] = {
+                "budget": budget, "spent": used.get(period, 0.0),
+                "left": round(max(budget - already, 0.0), 6)}
+            this_run = totals.get(gateway, {}).get("amount", 0.0)
+            if gateway in totals and already + this_run > budget + 1e-9:
+                over[gateway] = (f"this workflow's estimate {format_amount(gateway, this_run)} "
+                                 f"would take {GATEWAYS[gateway].title} past its {period} budget "
+                                 f"{format_amount(gateway, budget)} (spent "
+                                 f"{format_amount(gateway, already)})")
+    return {"nodes": nodes, "totals": totals, "budgets": shown, "over": over}
