@@ -249,13 +249,14 @@ def register_money(routes, refused, in_thread, journal_route, journal) -> None:
         from ..providers import money
         from ..providers.credentials import sandbox_enabled
         stored = settings().read()
+        env_budgets = money.env_table(money.BUDGETS_VAR, money.check_budgets)
         return {"currencies": {g: money.currency(g) for g in money.CURRENCIES},
                 "units": list(money.UNITS),
                 "prices": {"user": stored["prices"],
                            "env": money.env_table(money.PRICES_VAR, money.check_prices)},
-                "budgets": {"user": stored["budgets"],
-                            "env": money.env_table(money.BUDGETS_VAR, money.check_budgets),
-                            "effective": money.effective_budgets(settings())},
+                "budgets": {"user": stored["budgets"], "env": env_budgets,
+                            "effective": money.effective_budgets(stored["budgets"],
+                                                                 env_budgets)},
                 "spent": spent_now, "balance": {}, "sandbox": sandbox_enabled()}
 
     async def spent_now():
@@ -305,8 +306,11 @@ def register_money(routes, refused, in_thread, journal_route, journal) -> None:
                     run = run_of(node.get("class_type"), node.get("inputs") or {})
                     if run is not None:
                         runs[str(node_id)] = run
-            answer = money.workflow_estimate(money.Prices(settings()), runs,
-                                             money.effective_budgets(settings()), await spent_now())
+            stored = settings().read()
+            budgets = money.effective_budgets(
+                stored["budgets"], money.env_table(money.BUDGETS_VAR, money.check_budgets))
+            answer = money.workflow_estimate(money.Prices(stored["prices"]), runs, budgets,
+                                             await spent_now())
         except ValueError as error:
             return refused(str(error), status=400)
         return web.json_response(answer)

@@ -172,27 +172,19 @@ class Estimate:
 
 
 class Prices:
-    """Where a model's price comes from, in precedence order: the environment's table, the
-    user's table (both "user" prices), then the gateway's published price."""
+    """Where a model's price comes from, in precedence order: the environment's table, then the
+    user's table (both "user" prices). Read once per estimate, not once per node."""
 
-    def __init__(self, settings: MoneySettings, published=None):
-        self.settings = settings
-        self.published = published  # callable(gateway, model) -> {unit: price} or None
+    def __init__(self, user_prices: dict):
+        self.tables = (("env", env_table(PRICES_VAR, check_prices)), ("user", user_prices))
 
     def price(self, gateway: str, names: tuple[str, ...]) -> tuple[dict, str | None]:
         """The price of a model known by any of `names` (a node's shown name, the gateway's id)."""
-        tables = (("env", env_table(PRICES_VAR, check_prices)),
-                  ("user", self.settings.read()["prices"]))
-        for source, table in tables:
+        for source, table in self.tables:
             for name in names:
                 found = table.get(gateway, {}).get(name)
                 if found:
                     return found, source
-        if self.published is not None:
-            for name in names:
-                found = self.published(gateway, name)
-                if found:
-                    return found, "gateway"
         return {}, None
 
     def estimate(self, gateway: str, names: tuple[str, ...], usage: Usage) -> Estimate:
@@ -231,30 +223,13 @@ def cost_of(gateway: str, prices: dict, usage: Usage) -> tuple[float | None, str
     return round(amount, 6), " + ".join(parts)
 
 
-def effective_budgets(settings: MoneySettings) -> dict:
+def effective_budgets(user_budgets: dict, env_budgets: dict) -> dict:
     """Per gateway and period, the environment's budget over the user's."""
     merged: dict = {}
-    for table in (settings.read()["budgets"], env_table(BUDGETS_VAR, check_budgets)):
+    for table in (user_budgets, env_budgets):
         for gateway, periods in table.items():
             merged.setdefault(gateway, {}).update(periods)
     return merged
-
-
-def reported_cost(gateway: str, usage: dict) -> float | None:
-    """The cost a gateway reported in its answer, read leniently (GPTunnel: cost, total_cost)."""
-    for key in ("total_cost", "cost"):
-        value = usage.get(key) if isinstance(usage, dict) else None
-        try:
-            number = float(value)
-        except (TypeError, ValueError):
-            continue
-        if math.isfinite(number) and number >= 0:
-            return number
-    return None
-
-
-def known_gateways() -> list[str]:
-    return [g for g in CURRENCIES if g in GATEWAYS]
 
 
 def spent(journal, now: float | None = None) -> dict:
