@@ -8,6 +8,7 @@ import time
 
 from ..providers import catalog
 from . import comfy
+from .costs import billed
 from .tasks import TaskNode, count_input, seed_input, start_jobs, start_task, usage_json
 
 PROMPT = ("STRING", {"multiline": True, "default": "", "tooltip":
@@ -44,6 +45,7 @@ class SeaCloudSubmit(TaskNode):
                             "image_urls for a list, image_url for one image)."}),
         }, "hidden": {"unique_id": "UNIQUE_ID"}}
 
+    @billed
     async def submit(self, model_id, prompt, params_json, seed, count, custom_model_id="", images=None,
                image_field="", unique_id=None):
         from ..providers import seacloud, validation
@@ -110,6 +112,7 @@ class GPTunnelSeedream3Submit(TaskNode):
                           "A public URL of a reference image to change (one)."}),
         }, "hidden": {"unique_id": "UNIQUE_ID"}}
 
+    @billed
     async def submit(self, prompt, ar, seed, count, image=None, image_url="", unique_id=None):
         from ..providers import gptunnel, validation
         from . import media
@@ -184,6 +187,7 @@ class GPTunnelMediaSubmit(TaskNode):
                           "A public URL of a reference image (the first frame for video)."}),
         }, "hidden": {"unique_id": "UNIQUE_ID"}}
 
+    @billed
     async def submit(self, model, prompt, ar, seed, count, image=None, image_url="",
                      unique_id=None):
         from ..providers import gptunnel, validation
@@ -260,6 +264,7 @@ class GPTunnelSeedream4:
                                             f"images (a batch), sent as data URLs."}),
         }, "hidden": {"unique_id": "UNIQUE_ID"}}
 
+    @billed
     async def generate(self, prompt, size, aspect_ratio, seed, count, images=None, unique_id=None):
         from ..providers import gptunnel, progress, validation, waiting
         from . import media

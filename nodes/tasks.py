@@ -36,16 +36,26 @@ def count_input() -> tuple:
 
 
 async def start_jobs(create, count: int = 1, unique_id=None) -> list:
-    """Start `count` jobs of a request through the journal (each sent at most once, ever);
-    a wait for another run submitting the same request is said on the node."""
-    from ..providers import lifecycle
+    """Start `count` jobs of a request through the journal (each sent at most once, ever, and
+    only within the budgets); a wait for another run submitting the same request is said on the
+    node."""
+    from ..providers import budget, lifecycle, waiting
+    from .costs import current_run
 
-    def waiting(text: str) -> None:
+    def say_waiting(text: str) -> None:
         comfy.log.info("%s", text)
         comfy.show_text(unique_id, text)
 
-    return await lifecycle.start(comfy.journal(), create, count,
-                                 check_cancelled=comfy.check_interrupted, on_wait=waiting)
+    journal = comfy.journal()
+    run = current_run()
+    spending = None
+    if run is not None:  # the tables and history prices are read off the event loop
+        gateway, names, usage = run
+        spending = await waiting.in_thread_until_done(lambda: budget.spending(
+            budget.tables(comfy.data_directory(), journal), gateway, names, usage),
+            comfy.check_interrupted)
+    return await lifecycle.start(journal, create, count, check_cancelled=comfy.check_interrupted,
+                                 on_wait=say_waiting, spending=spending)
 
 
 async def start_task(create, count: int = 1, unique_id=None):

@@ -8,6 +8,7 @@ from ..providers import catalog
 from ..providers.catalog import DEFAULT
 from . import comfy
 from .image import PROMPT
+from .costs import billed
 from .tasks import TaskNode, await_task, seed_input, start_task, usage_json
 
 VIDEO_TIMEOUT = 1800
@@ -102,6 +103,7 @@ class _OpenComputingVideo(TaskNode):
     def uploads(self, model, **media) -> list:
         return []
 
+    @billed
     async def submit(self, model, prompt, duration, resolution, ratio, size, negative_prompt,
                      off_peak, seed, unique_id=None, custom_model="", **media):
         from ..providers import model_lists, opencomputing, validation, waiting

@@ -12,7 +12,9 @@ import math
 import os
 import tempfile
 import threading
+import time
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 from .gateways import GATEWAYS
@@ -40,6 +42,26 @@ def format_amount(gateway: str, amount: float) -> str:
     code, sign = CURRENCIES[gateway]
     text = f"{amount:.6g}"
     return f"{sign}{text}" if sign else f"{text} {code}"
+
+
+REPORTED_KEYS = ("total_cost", "cost")  # where a gateway's answer says what a job cost
+
+
+def reported_cost(usage) -> float | None:
+    """What the gateway said a job cost, in its unit, read leniently; None when it said nothing."""
+    if not isinstance(usage, dict):
+        return None
+    for key in REPORTED_KEYS:
+        value = usage.get(key)
+        if isinstance(value, str):
+            try:
+                value = float(value)
+            except ValueError:
+                continue
+        if isinstance(value, (int, float)) and not isinstance(value, bool) \
+                and math.isfinite(value) and value >= 0:
+            return float(value)
+    return None
 
 
 def _number(where: str, value) -> float:
@@ -172,11 +194,15 @@ class Estimate:
 
 
 class Prices:
-    """Where a model's price comes from, in precedence order: the environment's table, then the
-    user's table (both "user" prices). Read once per estimate, not once per node."""
+    """Where a model's price comes from, in precedence order: the user's (the environment's
+    table over the one written in Settings), then the gateway's published price, then the
+    median of what the gateway reported for the same model and billing parameters before
+    (history). Read once per estimate, not once per node."""
 
-    def __init__(self, user_prices: dict):
-        self.tables = (("env", env_table(PRICES_VAR, check_prices)), ("user", user_prices))
+    def __init__(self, user_prices: dict, published: dict | None = None, history=None):
+        self.tables = (("env", env_table(PRICES_VAR, check_prices)), ("user", user_prices),
+                       ("gateway", published or {}))
+        self.history = history  # (gateway, names, Usage) -> per-job amount or None
 
     def price(self, gateway: str, names: tuple[str, ...]) -> tuple[dict, str | None]:
         """The price of a model known by any of `names` (a node's shown name, the gateway's id)."""
@@ -191,6 +217,12 @@ class Prices:
         model = names[0]
         prices, source = self.price(gateway, names)
         amount, detail = cost_of(gateway, prices, usage)
+        if amount is None and self.history is not None:
+            per_job = self.history(gateway, names, usage)
+            if per_job is not None:
+                amount = round(per_job * usage.runs, 6)
+                source, detail = "history", (f"{usage.runs} × {format_amount(gateway, per_job)}, "
+                                             f"the median of recent runs")
         if amount is None:
             return Estimate(gateway, model, None, None, detail or f"price unknown for {model}",
                             usage.runs)
@@ -232,18 +264,21 @@ def effective_budgets(user_budgets: dict, env_budgets: dict) -> dict:
     return merged
 
 
+def period_starts(now: float | None = None) -> dict:
+    """When the server's local day and month began (budgets are per day and per month)."""
+    moment = datetime.fromtimestamp(time.time() if now is None else now)
+    day = moment.replace(hour=0, minute=0, second=0, microsecond=0)
+    return {"day": day.timestamp(), "month": day.replace(day=1).timestamp()}
+
+
 def spent(journal, now: float | None = None) -> dict:
-    """Per gateway, the reported costs of the jobs created today and this month (server local
-    time), from the journal's answers. A cost nobody reported is not counted (not guessed)."""
-    from .task_list import spending
-    spent_now: dict = {g: {"day": 0.0, "month": 0.0, "reserved": 0.0} for g in CURRENCIES}
-    for row in spending(journal, now)["gateways"]:
-        if row["id"] not in spent_now:
-            continue
-        for period, key in (("day", "today"), ("month", "month")):
-            totals = row[key]
-            spent_now[row["id"]][period] = round(float(totals.get("cost", 0.0)), 6)
-    return spent_now
+    """Per gateway, what counts against its budgets today and this month (server local time):
+    the costs the gateways reported, the estimates of jobs they did not price, and the
+    reservations of jobs being sent now. A job with no known price counts nothing."""
+    from .journal import ledger
+    found = ledger.totals(journal, period_starts(now))
+    return {g: {period: found.get(g, {}).get(period, 0.0) for period in PERIODS}
+            for g in CURRENCIES}
 
 
 def workflow_estimate(prices: Prices, runs: dict, budgets: dict, spent_now: dict) -> dict:
@@ -267,7 +302,7 @@ def workflow_estimate(prices: Prices, runs: dict, budgets: dict, spent_now: dict
     for gateway, periods in budgets.items():
         used = spent_now.get(gateway, {})
         for period, budget in periods.items():
-            already = used.get(period, 0.0) + used.get("reserved", 0.0)
+            already = used.get(period, 0.0)
             shown.setdefault(gateway, {})[period] = {
                 "budget": budget, "spent": used.get(period, 0.0),
                 "left": round(max(budget - already, 0.0), 6)}

@@ -35,7 +35,7 @@ def test_money_starts_empty_with_every_currency(emulator):
     assert body["units"][0] == "per_run" and "per_1k_output_tokens" in body["units"]
     assert body["prices"] == {"user": {}, "env": {}}
     assert body["budgets"]["effective"] == {}
-    assert body["spent"]["gptunnel"] == {"day": 0.0, "month": 0.0, "reserved": 0.0}
+    assert body["spent"]["gptunnel"] == {"day": 0.0, "month": 0.0}
 
 
 def test_prices_and_budgets_are_stored_on_the_server(emulator, tmp_path):
