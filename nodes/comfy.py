@@ -181,6 +181,14 @@ def video_from_file(path: str):
     return factory(path) if factory else None
 
 
+def executing_context():
+    """ComfyUI's context of the node being run or validated (prompt id, node id, list index),
+    or None outside one."""
+    utils = _module("comfy_execution.utils")
+    getter = getattr(utils, "get_executing_context", None)
+    return getter() if getter else None
+
+
 def prompt_server():
     server = _module("server")
     return getattr(getattr(server, "PromptServer", None), "instance", None)

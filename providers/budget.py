@@ -54,10 +54,9 @@ def per_job(usage: money.Usage) -> money.Usage:
 
 
 def charge(prices: money.Prices, gateway: str, names: tuple, usage: money.Usage) -> Charge:
-    one = per_job(usage)
-    estimate = prices.estimate(gateway, names, one)
+    estimate = prices.estimate(gateway, names, usage)
     return Charge(gateway, estimate.model, estimate.amount, estimate.source, estimate.detail,
-                  ledger.billing_key(one.parameters))
+                  ledger.billing_key(usage.parameters))
 
 
 @dataclass(frozen=True)
@@ -75,8 +74,21 @@ class Spending:
 
 
 def spending(tables: Tables, gateway: str, names: tuple, usage: money.Usage) -> Spending:
-    return Spending(charge(tables.prices, gateway, names, usage), tables.budgets_of(gateway),
-                    bool(tables.budgets_from_env.get(gateway)))
+    """What each job of a node's run reserves (a run of `count` is `count` jobs)."""
+    return Spending(charge(tables.prices, gateway, names, per_job(usage)),
+                    tables.budgets_of(gateway), bool(tables.budgets_from_env.get(gateway)))
+
+
+def queue_refusal(tables: Tables, gateway: str, names: tuple, usage: money.Usage,
+                  spent_now: dict) -> GatewayError | None:
+    """Why a node's whole run (all its jobs) does not fit in what its gateway's budgets have
+    left (`spent_now`: money.spent), or None: the check at queue time."""
+    whole = charge(tables.prices, gateway, names, usage)
+    refusal = ledger.first_refusal(whole, tables.budgets_of(gateway), spent_now.get(gateway, {}))
+    if refusal is None:
+        return None
+    return refused(GATEWAYS[gateway].title, whole, refusal,
+                   bool(tables.budgets_from_env.get(gateway)))
 
 
 def refused(gateway_title: str, charge: Charge, refusal: ledger.Refusal,

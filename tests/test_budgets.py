@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import NODES, run_in_new_process, submodule
+from conftest import NODES, PACK, run_in_new_process, submodule
 
 nodes = NODES
 GatewayError = submodule("providers.errors").GatewayError
@@ -22,6 +22,7 @@ money = submodule("providers.money")
 ledger = submodule("providers.journal.ledger")
 open_journal = submodule("providers.journal").open_journal
 TESTS = Path(__file__).resolve().parent
+PACK_CLASSES = PACK.NODE_CLASS_MAPPINGS
 CREATE = "/model/v1/queue/nano_banana_2"
 PRICE = {"seacloud": {"nano_banana_2": {"per_image": 0.04}}}
 
@@ -285,3 +286,45 @@ def test_a_schema_2_journal_carries_its_reported_costs_into_the_ledger(tmp_path)
     assert ledger.cost_of(upgraded, "fp1") == {"amount": 12.5, "basis": "reported"}
     assert money.spent(upgraded)["gptunnel"]["day"] == 12.5
     assert (path.parent / "journal.sqlite3.schema-2.bak").is_file()
+
+
+def test_the_queue_check_judges_each_paid_node_of_a_posted_prompt(emulator, monkeypatch):
+    """What ComfyUI does with a posted prompt: its prompt handler, then each node's
+    VALIDATE_INPUTS inside the prompt's execution context (tests/test_comfyui_queue.py does it
+    in a real ComfyUI)."""
+    import types
+    comfy = submodule("nodes.comfy")
+    queue_check = submodule("nodes.queue_check")
+    set_money(budgets={"seacloud": {"day": 0.1}})
+    submit(1)  # $0.04 spent, $0.06 left
+    posted = {"prompt": {
+        "5": {"class_type": "SeaCloudSubmit", "inputs": {"model_id": "nano_banana_2",
+                                                         "count": 2, "prompt": "x"}},
+        "6": {"class_type": "SeaCloudSubmit", "inputs": {"model_id": "nano_banana_2",
+                                                         "count": 1, "prompt": ["9", 0]}},
+        "7": {"class_type": "GatewayAwaitImages", "inputs": {"task": ["5", 0]}}}}
+    queue_check.on_prompt(posted)
+    prompt_id = posted["prompt_id"]
+    cls = PACK_CLASSES["SeaCloudSubmit"]
+
+    def validate(node_id):
+        context = types.SimpleNamespace(prompt_id=prompt_id, node_id=node_id, list_index=0)
+        monkeypatch.setattr(comfy, "executing_context", lambda: context)
+        return cls.VALIDATE_INPUTS(unique_id=node_id)
+
+    refused = validate("5")
+    assert "this run's estimate $0.08" in refused and "$0.06 left" in refused
+    assert validate("6") is True
+    assert "VALIDATE_INPUTS" not in dir(PACK_CLASSES["GatewayAwaitImages"])
+    monkeypatch.setattr(comfy, "executing_context", lambda: None)
+    assert cls.VALIDATE_INPUTS(unique_id="5") is True  # outside a prompt: the send still checks
+
+
+def test_a_fault_in_the_queue_check_never_stops_a_prompt(emulator, monkeypatch, caplog):
+    queue_check = submodule("nodes.queue_check")
+    (data_dir() / "money.json").parent.mkdir(parents=True, exist_ok=True)
+    (data_dir() / "money.json").write_text("{broken")
+    posted = {"prompt": {"5": {"class_type": "SeaCloudSubmit",
+                               "inputs": {"model_id": "nano_banana_2", "count": 1}}}}
+    assert queue_check.on_prompt(posted) is posted
+    assert "budgets not checked at queue time" in caplog.text

@@ -41,6 +41,16 @@ class Refusal:
     amount: float | None
 
 
+def first_refusal(charge: Charge, budgets: dict, used: dict) -> Refusal | None:
+    """The first budget ({period: amount}) that `charge` does not fit in, given what each
+    period has `used` already; a charge with no known price fits in none."""
+    for period, budget in budgets.items():
+        already = used.get(period, 0.0)
+        if charge.amount is None or already + charge.amount > budget + EPSILON:
+            return Refusal(period, budget, already, charge.amount)
+    return None
+
+
 def _charged():
     """What a row counts against a budget: its amount, else the estimate it was reserved at."""
     return func.coalesce(spend.c.amount, spend.c.estimate, 0.0)
@@ -53,12 +63,14 @@ def reserve(journal, fp: str, charge: Charge, budgets: dict, since: dict) -> Ref
     def work(db):
         if budgets:
             _lock(journal, db, charge.gateway)
-            for period, budget in budgets.items():
-                used = db.execute(select(func.coalesce(func.sum(_charged()), 0.0)).where(
-                    spend.c.gateway == charge.gateway, spend.c.at >= since[period],
-                    spend.c.fingerprint != fp)).scalar()
-                if charge.amount is None or used + charge.amount > budget + EPSILON:
-                    return Refusal(period, budget, float(used), charge.amount)
+            used = {period: float(db.execute(select(func.coalesce(func.sum(_charged()), 0.0))
+                                             .where(spend.c.gateway == charge.gateway,
+                                                    spend.c.at >= since[period],
+                                                    spend.c.fingerprint != fp)).scalar())
+                    for period in budgets}
+            refusal = first_refusal(charge, budgets, used)
+            if refusal is not None:
+                return refusal
         values = {"gateway": charge.gateway, "model": charge.model, "billing": charge.billing,
                   "amount": None, "estimate": charge.amount, "basis": RESERVED,
                   "at": time.time(), "worker": worker_id()}
