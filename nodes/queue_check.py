@@ -48,10 +48,10 @@ def on_prompt(json_data):
         prompt = json_data.get("prompt") if isinstance(json_data, dict) else None
         if isinstance(prompt, dict) and any(run_of(n.get("class_type"), n.get("inputs") or {})
                                             for n in prompt.values() if isinstance(n, dict)):
-            from ..providers import budget, money
+            from ..providers import budget
             journal = comfy.journal()
             found = verdicts(prompt, budget.tables(comfy.data_directory(), journal),
-                             money.spent(journal))
+                             budget.spent(journal))
             prompt_id = json_data.setdefault("prompt_id", str(uuid.uuid4()))
             keep(str(prompt_id), found)
     except Exception as error:  # noqa: BLE001 — the create's own reservation still holds

@@ -30,21 +30,29 @@ class Tables:
         return self.budgets.get(gateway, {})
 
 
-def tables(data_dir: Path, journal=None) -> Tables:
-    """The price and budget tables for this data directory; with a journal, history prices."""
-    stored = money.MoneySettings(data_dir).read()
+def tables(data_dir: Path, journal) -> Tables:
+    """The price and budget tables in force, with the journal's history prices."""
+    stored = money.MoneySettings(journal).read()
     env_budgets = money.env_table(money.BUDGETS_VAR, money.check_budgets)
-    history = None
-    if journal is not None:
-        def history(gateway, names, usage):
-            return ledger.history_price(journal, gateway, names[0],
-                                        ledger.billing_key(usage.parameters))
+
+    def history(gateway, names, usage):
+        return ledger.history_price(journal, gateway, names[0],
+                                    ledger.billing_key(usage.parameters))
     return Tables(money.Prices(stored["prices"], published_prices(data_dir), history),
                   money.effective_budgets(stored["budgets"], env_budgets), env_budgets)
 
 
 def published_prices(data_dir: Path) -> dict:
     return {}
+
+
+def spent(journal, now: float | None = None) -> dict:
+    """Per gateway, what counts against its budgets today and this month (server local time):
+    the costs the gateways reported, the estimates of jobs they did not price, and the
+    reservations of jobs being sent now. A job with no known price counts nothing."""
+    found = ledger.totals(journal, money.period_starts(now))
+    return {g: {period: found.get(g, {}).get(period, 0.0) for period in money.PERIODS}
+            for g in money.CURRENCIES}
 
 
 def per_job(usage: money.Usage) -> money.Usage:

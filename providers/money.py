@@ -1,6 +1,6 @@
 """What runs cost and how much may be spent: the one table of each gateway's currency, the
-price units, the user's price and budget tables (a settings file in the data directory, written
-by POST /model_gateway/money), the environment's tables that override them
+price units, the user's price and budget tables (kept in the journal, written by POST
+/model_gateway/money), the environment's tables that override them
 (MODEL_GATEWAY_PRICES, MODEL_GATEWAY_BUDGETS), and the one estimator every caller uses.
 
 An estimate is a known price times what a run uses; where no price is known it is "unknown"
@@ -10,12 +10,9 @@ from __future__ import annotations
 import json
 import math
 import os
-import tempfile
-import threading
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 
 from .gateways import GATEWAYS
 
@@ -28,7 +25,6 @@ CURRENCIES = {
 }
 UNITS = ("per_run", "per_image", "per_second", "per_1k_input_tokens", "per_1k_output_tokens")
 PERIODS = ("day", "month")
-SETTINGS_FILE = "money.json"
 PRICES_VAR = "MODEL_GATEWAY_PRICES"
 BUDGETS_VAR = "MODEL_GATEWAY_BUDGETS"
 
@@ -130,26 +126,28 @@ def env_table(var: str, check) -> dict:
 
 
 class MoneySettings:
-    """The user's price and budget tables, stored in the data directory."""
+    """The user's price and budget tables, kept in the journal: every worker of a farm that
+    shares it shares them too (a budget set on one worker's page holds on all)."""
 
-    _lock = threading.Lock()
+    KEY = "money_settings"
 
-    def __init__(self, data_dir: Path):
-        self.path = Path(data_dir) / SETTINGS_FILE
+    def __init__(self, journal):
+        self.journal = journal
+
+    @staticmethod
+    def _checked(text: str | None) -> dict:
+        try:
+            stored = json.loads(text) if text else {}
+        except ValueError:
+            stored = None
+        if not isinstance(stored, dict):
+            raise ValueError("the journal's price and budget tables are not a JSON object; "
+                             "write them again in Settings → Model Gateway")
+        return {"prices": check_prices(stored.get("prices", {}), "stored prices"),
+                "budgets": check_budgets(stored.get("budgets", {}), "stored budgets")}
 
     def read(self) -> dict:
-        try:
-            stored = json.loads(self.path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            return {"prices": {}, "budgets": {}}
-        except (OSError, ValueError) as error:
-            raise ValueError(f"the money settings file {self.path} cannot be read ({error}); "
-                             f"fix or delete it") from None
-        if not isinstance(stored, dict):
-            raise ValueError(f"the money settings file {self.path} is not a JSON object; fix or "
-                             f"delete it")
-        return {"prices": check_prices(stored.get("prices", {}), f"{self.path.name} prices"),
-                "budgets": check_budgets(stored.get("budgets", {}), f"{self.path.name} budgets")}
+        return self._checked(self.journal.setting(self.KEY))
 
     def write(self, prices=None, budgets=None) -> dict:
         """Replace the tables given (checked first: nothing is written for a bad one)."""
@@ -158,14 +156,9 @@ class MoneySettings:
             new["prices"] = check_prices(prices)
         if budgets is not None:
             new["budgets"] = check_budgets(budgets)
-        with self._lock:
-            stored = {**self.read(), **new}
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            handle, temporary = tempfile.mkstemp(dir=self.path.parent, prefix=".money-")
-            with os.fdopen(handle, "w", encoding="utf-8") as out:
-                json.dump(stored, out, indent=1, sort_keys=True)
-            os.replace(temporary, self.path)
-        return stored
+        written = self.journal.change_setting(
+            self.KEY, lambda old: json.dumps({**self._checked(old), **new}, sort_keys=True))
+        return json.loads(written)
 
 
 @dataclass
@@ -269,16 +262,6 @@ def period_starts(now: float | None = None) -> dict:
     moment = datetime.fromtimestamp(time.time() if now is None else now)
     day = moment.replace(hour=0, minute=0, second=0, microsecond=0)
     return {"day": day.timestamp(), "month": day.replace(day=1).timestamp()}
-
-
-def spent(journal, now: float | None = None) -> dict:
-    """Per gateway, what counts against its budgets today and this month (server local time):
-    the costs the gateways reported, the estimates of jobs they did not price, and the
-    reservations of jobs being sent now. A job with no known price counts nothing."""
-    from .journal import ledger
-    found = ledger.totals(journal, period_starts(now))
-    return {g: {period: found.get(g, {}).get(period, 0.0) for period in PERIODS}
-            for g in CURRENCIES}
 
 
 def workflow_estimate(prices: Prices, runs: dict, budgets: dict, spent_now: dict) -> dict:

@@ -19,6 +19,7 @@ from conftest import NODES, PACK, run_in_new_process, submodule
 nodes = NODES
 GatewayError = submodule("providers.errors").GatewayError
 money = submodule("providers.money")
+budget = submodule("providers.budget")
 ledger = submodule("providers.journal.ledger")
 open_journal = submodule("providers.journal").open_journal
 TESTS = Path(__file__).resolve().parent
@@ -37,7 +38,7 @@ def data_dir() -> Path:
 
 
 def set_money(prices=PRICE, budgets=None):
-    money.MoneySettings(data_dir()).write(prices=prices, budgets=budgets or {})
+    money.MoneySettings(journal()).write(prices=prices, budgets=budgets or {})
 
 
 def journal():
@@ -82,7 +83,7 @@ def test_each_job_cost_is_in_the_journal_estimated_or_unknown(emulator, monkeypa
     task = submit(2)
     assert ledger.cost_of(journal(), task.jobs[0].fingerprint) == {"amount": None,
                                                                    "basis": "unknown"}
-    spent = money.spent(journal())
+    spent = budget.spent(journal())
     assert spent["seacloud"] == {"day": 0.04, "month": 0.04}
 
 
@@ -136,7 +137,7 @@ def test_eight_creates_at_once_against_room_for_three_send_three(emulator, backe
     outcomes = _race(8, submit)
     assert sorted(outcomes) == ["refused"] * 5 + ["sent"] * 3
     assert len(emulator.calls("seacloud", CREATE)) == 3
-    assert money.spent(journal())["seacloud"]["day"] == pytest.approx(0.12)
+    assert budget.spent(journal())["seacloud"]["day"] == pytest.approx(0.12)
 
 
 WORKER = """
@@ -202,12 +203,12 @@ def test_a_new_day_and_a_new_month_start_from_zero(emulator):
     set_money()
     submit(1)
     now = time.time()
-    assert money.spent(journal(), now)["seacloud"] == {"day": 0.04, "month": 0.04}
+    assert budget.spent(journal(), now)["seacloud"] == {"day": 0.04, "month": 0.04}
     starts = money.period_starts(now)
     tomorrow = starts["day"] + 86400 + 3600
-    assert money.spent(journal(), tomorrow)["seacloud"]["day"] == 0.0
+    assert budget.spent(journal(), tomorrow)["seacloud"]["day"] == 0.0
     next_month = starts["month"] + 32 * 86400
-    assert money.spent(journal(), next_month)["seacloud"] == {"day": 0.0, "month": 0.0}
+    assert budget.spent(journal(), next_month)["seacloud"] == {"day": 0.0, "month": 0.0}
     charge = ledger.Charge("seacloud", "nano_banana_2", 0.04, "user", "")
     full = {"day": 0.04}
     assert ledger.reserve(journal(), "fp-later", charge, full,
@@ -220,7 +221,7 @@ def test_a_refused_create_is_released_and_costs_nothing(emulator):
     set_money(budgets={"seacloud": {"day": 0.01}})
     with pytest.raises(GatewayError):
         submit(1)
-    assert money.spent(journal())["seacloud"]["day"] == 0.0
+    assert budget.spent(journal())["seacloud"]["day"] == 0.0
     assert journal().count() == 0
 
 
@@ -231,7 +232,7 @@ def test_a_refused_send_releases_its_reservation(emulator):
     emulator.fail("seacloud", CREATE, Reply(400, {"detail": "prompt rejected"}))
     with pytest.raises(GatewayError):
         submit(1)
-    assert money.spent(journal())["seacloud"]["day"] == 0.0
+    assert budget.spent(journal())["seacloud"]["day"] == 0.0
     submit(1)  # the room is still there
     assert len(emulator.calls("seacloud", CREATE)) == 2
 
@@ -243,7 +244,7 @@ def test_an_unclear_send_keeps_its_estimate_counted(emulator):
     emulator.fault("seacloud", CREATE, "reset")
     with pytest.raises(GatewayError):
         submit(1)
-    assert money.spent(journal())["seacloud"]["day"] == pytest.approx(0.04)
+    assert budget.spent(journal())["seacloud"]["day"] == pytest.approx(0.04)
     with pytest.raises(GatewayError, match="budget"):
         submit(2)
 
@@ -284,7 +285,7 @@ def test_a_schema_2_journal_carries_its_reported_costs_into_the_ledger(tmp_path)
                    (json.dumps(job), job["created_at"], job["created_at"]))
     upgraded = open_journal(path.parent)
     assert ledger.cost_of(upgraded, "fp1") == {"amount": 12.5, "basis": "reported"}
-    assert money.spent(upgraded)["gptunnel"]["day"] == 12.5
+    assert budget.spent(upgraded)["gptunnel"]["day"] == 12.5
     assert (path.parent / "journal.sqlite3.schema-2.bak").is_file()
 
 
@@ -322,8 +323,7 @@ def test_the_queue_check_judges_each_paid_node_of_a_posted_prompt(emulator, monk
 
 def test_a_fault_in_the_queue_check_never_stops_a_prompt(emulator, monkeypatch, caplog):
     queue_check = submodule("nodes.queue_check")
-    (data_dir() / "money.json").parent.mkdir(parents=True, exist_ok=True)
-    (data_dir() / "money.json").write_text("{broken")
+    journal().change_setting("money_settings", lambda old: "{broken")
     posted = {"prompt": {"5": {"class_type": "SeaCloudSubmit",
                                "inputs": {"model_id": "nano_banana_2", "count": 1}}}}
     assert queue_check.on_prompt(posted) is posted

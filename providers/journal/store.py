@@ -63,6 +63,27 @@ class Journal:
 
     transact = _run  # work(connection) in one transaction (providers/journal/ledger.py)
 
+    def setting(self, key: str) -> str | None:
+        """A value the farm shares (journal_meta), e.g. the price and budget tables."""
+        return self._run(lambda db: db.execute(select(schema.journal_meta.c.value).where(
+            schema.journal_meta.c.key == key)).scalar())
+
+    def change_setting(self, key: str, change) -> str:
+        """Replace a shared value by change(old value or None), read and written in one locked
+        transaction (two pages saving at once do not lose either's change)."""
+        meta = schema.journal_meta
+
+        def work(db):
+            db.execute(self._insert(meta).values(key=key, value=None)
+                       .on_conflict_do_nothing(index_elements=[meta.c.key]))
+            query = select(meta.c.value).where(meta.c.key == key)
+            if self.where.backend == "postgresql":
+                query = query.with_for_update()
+            new = change(db.execute(query).scalar())
+            db.execute(update(meta).where(meta.c.key == key).values(value=new))
+            return new
+        return self._run(work, immediate=True)
+
     def insert_statement(self, table):
         """This engine's INSERT (with ON CONFLICT) for a table."""
         return self._insert(table)
