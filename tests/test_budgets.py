@@ -328,3 +328,11 @@ def test_a_fault_in_the_queue_check_never_stops_a_prompt(emulator, monkeypatch, 
                                "inputs": {"model_id": "nano_banana_2", "count": 1}}}}
     assert queue_check.on_prompt(posted) is posted
     assert "budgets not checked at queue time" in caplog.text
+
+
+def test_the_tasks_panel_shows_each_jobs_cost_and_its_basis(emulator):
+    set_money()
+    submit(1, count=2)
+    task_list = submodule("providers.task_list")
+    listed = task_list.list_jobs(journal(), files_dir=data_dir() / "files")["jobs"]
+    assert [entry["cost"] for entry in listed] == [{"amount": 0.04, "basis": "estimated"}] * 2

@@ -123,14 +123,21 @@ def totals(journal, since: dict) -> dict:
 
 def cost_of(journal, fp: str) -> dict | None:
     """A job's cost as the ledger has it: amount (None when unknown) and basis."""
-    row = journal.transact(lambda db: db.execute(select(spend.c.amount, spend.c.estimate,
-                                                        spend.c.basis).where(
-        spend.c.fingerprint == fp)).first())
-    if row is None:
-        return None
-    amount = row.amount if row.basis != RESERVED else row.estimate
-    return {"amount": amount, "basis": row.basis if amount is not None or row.basis == RESERVED
-            else UNKNOWN}
+    return costs_of(journal, [fp]).get(fp)
+
+
+def costs_of(journal, fps: list[str]) -> dict:
+    """{fingerprint: {"amount", "basis"}} of the jobs the ledger has (one query for a page)."""
+    if not fps:
+        return {}
+    rows = journal.transact(lambda db: db.execute(select(
+        spend.c.fingerprint, spend.c.amount, spend.c.estimate, spend.c.basis).where(
+        spend.c.fingerprint.in_(fps))).all())
+    found = {}
+    for fp, amount, estimate, basis in rows:
+        shown = estimate if basis == RESERVED else amount
+        found[fp] = {"amount": shown, "basis": UNKNOWN if shown is None else basis}
+    return found
 
 
 def history_price(journal, gateway: str, model: str, billing: str) -> float | None:
