@@ -191,6 +191,8 @@ export const CATALOG = {
   "GPTunnelSeedream4",
   "GatewayAwaitImages",
   "GatewayAwaitVideo",
+  "GatewayShotsFromText",
+  "GatewayShotsPrompt",
   "GatewayTaskFromId",
   "OpenComputingImageToVideo",
   "OpenComputingLLM",
