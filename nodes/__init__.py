@@ -1,7 +1,7 @@
 """ComfyUI glue: one module per kind of operation."""
-from . import image, llm, tasks, video
+from . import image, llm, tasks, video, video_join
 
-NODE_CLASSES = (*llm.NODES, *image.NODES, *video.NODES, *tasks.NODES)
+NODE_CLASSES = (*llm.NODES, *image.NODES, *video.NODES, *video_join.NODES, *tasks.NODES)
 
 NODE_CLASS_MAPPINGS = {cls.__name__: cls for cls in NODE_CLASSES}
 NODE_DISPLAY_NAME_MAPPINGS = {cls.__name__: cls.NODE_NAME for cls in NODE_CLASSES}

@@ -38,6 +38,7 @@ RELEASED = {
     # new in this release
     "GPTunnelMediaSubmit": ['model', 'prompt', 'ar', 'seed', 'seed:control', 'count',
                             'image_url'],
+    "GatewayJoinVideos": ['fps', 'mode'],
 }
 
 
