@@ -207,6 +207,20 @@ def files_directory() -> Path:
     return data_directory() / "results"
 
 
+def joined_directory() -> Path:
+    """Where Join Video Shots writes its films: beside the kept results, in the output folder."""
+    return files_directory().parent / "joined"
+
+
+def temp_directory() -> Path:
+    """ComfyUI's temp folder (emptied at every start), for files needed only while a node runs."""
+    folder_paths = _module("folder_paths")
+    if folder_paths is not None and hasattr(folder_paths, "get_temp_directory"):
+        return Path(folder_paths.get_temp_directory()) / "model_gateway"
+    import tempfile
+    return Path(tempfile.gettempdir()) / "model_gateway"
+
+
 class Progress:
     """ComfyUI's progress bar plus a status line on the node, where ComfyUI has them. When
     ComfyUI runs the node once per shot of a list, the line counts the shots ("3 of 8 done ·

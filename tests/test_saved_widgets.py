@@ -40,6 +40,7 @@ RELEASED = {
                             'image_url'],
     "GatewayShotsPrompt": ['count', 'style'],
     "GatewayShotsFromText": ['count'],
+    "GatewayJoinVideos": ['fps', 'mode'],
 }
 
 

@@ -191,6 +191,7 @@ export const CATALOG = {
   "GPTunnelSeedream4",
   "GatewayAwaitImages",
   "GatewayAwaitVideo",
+  "GatewayJoinVideos",
   "GatewayShotsFromText",
   "GatewayShotsPrompt",
   "GatewayTaskFromId",
