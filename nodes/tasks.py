@@ -93,6 +93,7 @@ def _tagged(create, unique_id):
     def send(job_index: int, fp: str):
         job = create.send(job_index, fp)
         job.run, job.shot = run, index if in_list else None
+        job.shots = board.total if in_list and board is not None else 0  # all counted by now
         return job
 
     return dataclasses.replace(create, send=send)

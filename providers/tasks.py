@@ -63,6 +63,7 @@ class Job:
     prompt: str = ""               # the start of what was asked, for the Tasks panel
     run: str = ""                  # the ComfyUI prompt (run) that made it, for the Tasks panel
     shot: int | None = None        # its item in a list the node was run over (a film's shot)
+    shots: int = 0                 # how many items that list had
     raw: dict = field(default_factory=dict)
     created_at: float = field(default_factory=time.time)
     updated_at: float = field(default_factory=time.time)

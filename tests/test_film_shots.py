@@ -109,6 +109,11 @@ def test_eight_identical_shots_are_eight_jobs_with_their_own_seeds(mapping, emul
     jobs = [journal.get(fp) for fp in fingerprints]
     assert sorted(job.shot for job in jobs) == list(range(8))
     assert {job.run for job in jobs} == {"prompt-a"}
+    # the Tasks panel's rows say which run and shot each job is
+    task_list = submodule("providers.task_list")
+    rows = task_list.list_jobs(journal, files_dir=comfy.files_directory())["jobs"]
+    shots = sorted((row["run"], row["shot"], row["shots"]) for row in rows if row.get("shot"))
+    assert shots == [("prompt-a", i, 8) for i in range(1, 9)]
 
 
 def test_a_shared_first_frame_goes_to_every_shot(mapping, emulator):

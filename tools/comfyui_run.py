@@ -107,7 +107,7 @@ class ComfyUI:
         return time.monotonic() - started, entry
 
 
-def film_graph(idea: str, shots: int, seed: int, *, join: bool = False,
+def film_graph(idea: str, shots: int, seed: int, *, join: bool = False, max_frames: int = 0,
                llm_model: str | None = None, video_model: str = "Seedance 2.0 (Doubao)") -> dict:
     """API format of the storyboard → film chain: Shots System Prompt → OpenComputing LLM →
     Shots From LLM Answer → OpenComputing Text to Video (per shot) → Gateway Await Video (per
@@ -125,7 +125,7 @@ def film_graph(idea: str, shots: int, seed: int, *, join: bool = False,
             "ratio": "default", "size": "default", "negative_prompt": "", "off_peak": False,
             "seed": seed}},
         "5": {"class_type": "GatewayAwaitVideo", "inputs": {
-            "task": ["4", 0], "timeout": 600, "max_frames": 0, "frame_step": 1,
+            "task": ["4", 0], "timeout": 600, "max_frames": max_frames, "frame_step": 1,
             "max_side": 1024}},
     }
     if join:
