@@ -324,7 +324,7 @@ def page_catalog() -> dict:
     # which node makes which video operation is the nodes' to say, not the catalog's
     return {**as_json(), "nodes": sorted(NODE_CLASS_MAPPINGS),
             "llm_nodes": sorted(name for name, cls in NODE_CLASS_MAPPINGS.items()
-                                if cls.CATEGORY.endswith("/llm")),
+                                if cls.CATEGORY.endswith("/llm") and cls.FUNCTION == "chat"),
             "task_gateways": list(GatewayTaskFromId.GATEWAYS_WITH_TASKS),
             "paid_nodes": PAID_NODES,
             "video_nodes": {name: cls.OPERATION for name, cls in sorted(NODE_CLASS_MAPPINGS.items())

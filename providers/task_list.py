@@ -132,6 +132,10 @@ def job_entry(fingerprint: str, state: str, job_json: str | None, updated_at: fl
     )
     if job.kind == "text":
         entry["text"] = _short(job.text, TEXT_CHARS)
+    if job.run:  # the ComfyUI run (prompt) that made it, and its shot when it made several
+        entry["run"] = _short(job.run, 120)
+    if job.shot is not None:
+        entry.update(shot=job.shot + 1, shots=max(job.shots, job.shot + 1))
     return entry
 
 
