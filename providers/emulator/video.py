@@ -3,6 +3,7 @@ flat or the wrapped reply shape, statuses CREATED -> PENDING -> RUNNING -> SUCCE
 and real small mp4 results (with an audio track for Seedance 2.0, without for the others)."""
 from __future__ import annotations
 
+import functools
 import tempfile
 import uuid
 from email.parser import BytesParser
@@ -99,16 +100,25 @@ def _view(emulator, job) -> dict:
                       "duration": int(job.body.get("duration") or 5)}}
 
 
+@functools.lru_cache(maxsize=8)
+def _encoded(width: int, height: int, seconds: float, fps: int, audio: bool) -> bytes:
+    """One encode per video setting: a real gateway's encoding costs its client nothing, and
+    eight shots encoded inside a sandboxed ComfyUI would cost it seconds of CPU."""
+    from .media import make_mp4
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = make_mp4(Path(folder) / "video.mp4", width=width, height=height,
+                        seconds=seconds, fps=fps, audio=audio)
+        return Path(path).read_bytes()
+
+
 def publish_video(emulator, job, *, audio: bool) -> list[str]:
     """Make the job's mp4 (cut short for the "corrupt" outcome) and a cover; their CDN paths."""
-    from .media import make_mp4, make_png
+    from .media import make_png
 
     settings = emulator.video
-    with tempfile.TemporaryDirectory() as folder:
-        path = make_mp4(Path(folder) / "video.mp4", width=settings["width"],
-                        height=settings["height"], seconds=settings["seconds"],
-                        fps=settings["fps"], audio=audio)
-        data = Path(path).read_bytes()
+    data = _encoded(settings["width"], settings["height"], settings["seconds"], settings["fps"],
+                    audio)
     if job.outcome == "corrupt":
         data = data[: len(data) // 3]
     video = emulator.jobs.add_file(f"{job.id}_video.mp4", data, "video/mp4")
