@@ -720,6 +720,7 @@ class Session:
         node = self.js("__mg.nodeId('GPTunnelSeedream4')")
         self.js(f"__mg.pick({node}, 'count', 2)")
         self.js("__mg.openTasks()")
+        self.js("__mg.focus('GPTunnelSeedream4', 420)")
         self.js("__mg.askPrices()")
         total = self.page.wait_for(
             "(() => { const e = document.querySelector('.mg-tasks [data-mg-total=gptunnel]');"
