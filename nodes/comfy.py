@@ -33,7 +33,7 @@ def check_interrupted() -> None:
     mm = _module("comfy.model_management")
     if mm is None:
         return
-    prompt = _current_prompt_id()
+    prompt = current_prompt_id()
     try:
         mm.throw_exception_if_processing_interrupted()
     except mm.InterruptProcessingException:
@@ -44,11 +44,86 @@ def check_interrupted() -> None:
         raise mm.InterruptProcessingException()
 
 
-def _current_prompt_id() -> str | None:
-    """The prompt the running node belongs to (ComfyUI 0.3.45 and later)."""
+def _executing_context():
     utils = _module("comfy_execution.utils")
-    context = utils.get_executing_context() if hasattr(utils, "get_executing_context") else None
-    return getattr(context, "prompt_id", None)
+    return utils.get_executing_context() if hasattr(utils, "get_executing_context") else None
+
+
+def is_interrupt(error: BaseException) -> bool:
+    """Whether this is ComfyUI's Cancel (not a failure)."""
+    mm = _module("comfy.model_management")
+    kind = getattr(mm, "InterruptProcessingException", None)
+    return kind is not None and isinstance(error, kind)
+
+
+def current_prompt_id() -> str | None:
+    """The prompt the running node belongs to (ComfyUI 0.3.45 and later)."""
+    return getattr(_executing_context(), "prompt_id", None)
+
+
+def list_index() -> int:
+    """Which item of its list inputs this call of the node is for: ComfyUI runs a node once
+    per item of a list (a shot of Shots From LLM Answer) and says which in the executing
+    context. 0 for a node that got no list, and outside ComfyUI."""
+    index = getattr(_executing_context(), "list_index", None)
+    return index if isinstance(index, int) and index > 0 else 0
+
+
+class _ShotBoard:
+    """The calls of one node in one run, one per list item (shot), side by side: what each
+    last said, so the node's one status line counts them ("3 of 8 done")."""
+
+    def __init__(self):
+        self.lines: dict[int, tuple[str, float]] = {}
+        self.ended: dict[int, str] = {}  # index -> "done" | "failed"
+        self.latest = 0
+
+    def join(self, index: int) -> None:
+        self.lines.setdefault(index, ("", 0.0))
+
+    @property
+    def total(self) -> int:
+        return len(self.lines)
+
+    def update(self, index: int, text: str, fraction: float, ended: str | None = None):
+        self.lines[index] = (text, fraction)
+        if ended:
+            self.ended[index] = ended
+        elif index not in self.ended:
+            self.latest = index
+        return self.line(verb="done")
+
+    def line(self, verb: str) -> tuple[str, float]:
+        done = sum(1 for outcome in self.ended.values() if outcome == "done")
+        failed = len(self.ended) - done
+        text = f"{done} of {self.total} {verb}" + (f", {failed} failed" if failed else "")
+        if len(self.ended) < self.total:
+            shown = self.latest if self.latest not in self.ended else next(
+                i for i in sorted(self.lines) if i not in self.ended)
+            if self.lines[shown][0]:
+                text += f" · shot {shown + 1}: {self.lines[shown][0]}"
+        fraction = sum(1.0 if i in self.ended else f for i, (_, f) in self.lines.items())
+        return text, fraction / max(self.total, 1)
+
+
+_boards: dict[tuple[str, str], _ShotBoard] = {}  # (prompt, node) -> its shots, the latest few
+
+
+def shot_board(node_id: str | None) -> tuple[_ShotBoard | None, int]:
+    """(the board of this node's shots in the running prompt, this call's shot); no board
+    outside a prompt (tests calling a node directly, ComfyUI before 0.3.45)."""
+    prompt = current_prompt_id()
+    index = list_index()
+    if prompt is None or node_id is None:
+        return None, index
+    key = (prompt, str(node_id))
+    board = _boards.get(key)
+    if board is None:
+        while len(_boards) >= 64:
+            _boards.pop(next(iter(_boards)))
+        board = _boards[key] = _ShotBoard()
+    board.join(index)
+    return board, index
 
 
 MIN_COMFYUI = (0, 3, 45)  # runs a coroutine node side by side with the other ready nodes
@@ -132,12 +207,30 @@ def files_directory() -> Path:
     return data_directory() / "results"
 
 
-class Progress:
-    """ComfyUI's progress bar plus a status line on the node, where ComfyUI has them."""
+def joined_directory() -> Path:
+    """Where Join Video Shots writes its films: beside the kept results, in the output folder."""
+    return files_directory().parent / "joined"
 
-    def __init__(self, node_id: str | None, total: int = 1000):
+
+def temp_directory() -> Path:
+    """ComfyUI's temp folder (emptied at every start), for files needed only while a node runs."""
+    folder_paths = _module("folder_paths")
+    if folder_paths is not None and hasattr(folder_paths, "get_temp_directory"):
+        return Path(folder_paths.get_temp_directory()) / "model_gateway"
+    import tempfile
+    return Path(tempfile.gettempdir()) / "model_gateway"
+
+
+class Progress:
+    """ComfyUI's progress bar plus a status line on the node, where ComfyUI has them. When
+    ComfyUI runs the node once per shot of a list, the line counts the shots ("3 of 8 done ·
+    shot 4: running 40%") and the bar shows them all."""
+
+    def __init__(self, node_id: str | None, total: int = 1000, verb: str = "done"):
         self.node_id = node_id
         self.total = total
+        self.verb = verb
+        self.board, self.index = shot_board(node_id)
         utils = _module("comfy.utils")
         self.bar = None
         if utils is not None and hasattr(utils, "ProgressBar"):
@@ -146,13 +239,37 @@ class Progress:
             except TypeError:  # ComfyUI before 0.3.45 has no node_id argument
                 self.bar = utils.ProgressBar(total)
 
-    def __call__(self, text: str, fraction: float) -> None:
+    def __call__(self, text: str, fraction: float, ended: str | None = None) -> None:
+        if self.board is not None:
+            self.board.update(self.index, text, fraction, ended)
+            if self.board.total > 1:
+                text, fraction = self.board.line(self.verb)
         if self.bar is not None:
             self.bar.update_absolute(int(max(0.0, min(1.0, fraction)) * self.total), self.total)
         show_text(self.node_id, text)
 
-    def clear(self) -> None:
-        """No stale "in queue" line on a node whose wait was cancelled or failed."""
+    def done(self, text: str | None = None) -> None:
+        """This call (shot) has its result; `text` (if any) is its last line."""
+        if self.board is not None and self.board.total > 1:
+            last = self.board.lines.get(self.index, ("", 0.0))[0]
+            self(last if text is None else text, 1.0, ended="done")
+        elif self.board is not None:
+            self.board.update(self.index, text or "", 1.0, "done")
+            if text is not None:
+                show_text(self.node_id, text)
+                if self.bar is not None:
+                    self.bar.update_absolute(self.total, self.total)
+        elif text is not None:
+            self(text, 1.0)
+
+    def clear(self, failed: bool = False) -> None:
+        """No stale "in queue" line on a node whose wait was cancelled or failed; a shot that
+        failed while others go on is counted as failed on the line instead."""
+        if failed and self.board is not None:
+            self.board.update(self.index, "", 1.0, "failed")
+            if self.board.total > 1:
+                self("", 1.0, ended="failed")
+                return
         show_text(self.node_id, "")
 
 
@@ -179,6 +296,14 @@ def video_from_file(path: str):
     impl = _module("comfy_api.input_impl")
     factory = getattr(impl, "VideoFromFile", None)
     return factory(path) if factory else None
+
+
+def executing_context():
+    """ComfyUI's context of the node being run or validated (prompt id, node id, list index),
+    or None outside one."""
+    utils = _module("comfy_execution.utils")
+    getter = getattr(utils, "get_executing_context", None)
+    return getter() if getter else None
 
 
 def prompt_server():

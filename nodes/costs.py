@@ -3,6 +3,9 @@
 (providers/money.Usage). One reading for the estimate route and the queue-time check."""
 from __future__ import annotations
 
+import contextvars
+import functools
+
 from ..providers import catalog
 from ..providers.money import Usage
 
@@ -82,3 +85,25 @@ def run_of(class_type: str, inputs: dict):
     if reader is None or not isinstance(inputs, dict):
         return None
     return reader(inputs)
+
+
+_running = contextvars.ContextVar("model_gateway_paid_run", default=None)
+
+
+def billed(method):
+    """Mark a paid node's function: while it runs, current_run() is what this run uses (read
+    from its inputs as ComfyUI passed them), for the budget check before each create. ComfyUI
+    runs each list item in a task of its own, so each item sees its own run."""
+    @functools.wraps(method)
+    async def run(self, **inputs):
+        token = _running.set(run_of(type(self).__name__, inputs))
+        try:
+            return await method(self, **inputs)
+        finally:
+            _running.reset(token)
+    return run
+
+
+def current_run():
+    """(gateway, model names, Usage) of the paid node running in this task, or None."""
+    return _running.get()

@@ -8,7 +8,9 @@ import time
 
 from ..providers import catalog
 from . import comfy
-from .tasks import TaskNode, count_input, seed_input, start_jobs, start_task, usage_json
+from .costs import billed
+from .tasks import (TaskNode, count_input, seed_input, shot_seed, start_jobs, start_task,
+                    usage_json)
 
 PROMPT = ("STRING", {"multiline": True, "default": "", "tooltip":
                      "What to generate. Connect an LLM node's text here to have it written."})
@@ -44,6 +46,7 @@ class SeaCloudSubmit(TaskNode):
                             "image_urls for a list, image_url for one image)."}),
         }, "hidden": {"unique_id": "UNIQUE_ID"}}
 
+    @billed
     async def submit(self, model_id, prompt, params_json, seed, count, custom_model_id="", images=None,
                image_field="", unique_id=None):
         from ..providers import seacloud, validation
@@ -51,6 +54,7 @@ class SeaCloudSubmit(TaskNode):
 
         node = self.NODE_NAME
         validation.check_widgets(node, self.INPUT_TYPES(), locals())
+        seed = shot_seed(seed, unique_id)  # each shot of a list its own request
         validation.check_model_id(node, "custom_model_id", custom_model_id or "")
         model_id = (custom_model_id or "").strip() or model_id
         known = catalog.queue_model(model_id)
@@ -110,12 +114,14 @@ class GPTunnelSeedream3Submit(TaskNode):
                           "A public URL of a reference image to change (one)."}),
         }, "hidden": {"unique_id": "UNIQUE_ID"}}
 
+    @billed
     async def submit(self, prompt, ar, seed, count, image=None, image_url="", unique_id=None):
         from ..providers import gptunnel, validation
         from . import media
 
         node = self.NODE_NAME
         validation.check_widgets(node, self.INPUT_TYPES(), locals())
+        seed = shot_seed(seed, unique_id)  # each shot of a list its own request
         validation.check_prompt(node, prompt)
         validation.check_choice(node, "ar", ar, catalog.SEEDREAM3_RATIOS)
         validation.check_count(node, count)
@@ -184,6 +190,7 @@ class GPTunnelMediaSubmit(TaskNode):
                           "A public URL of a reference image (the first frame for video)."}),
         }, "hidden": {"unique_id": "UNIQUE_ID"}}
 
+    @billed
     async def submit(self, model, prompt, ar, seed, count, image=None, image_url="",
                      unique_id=None):
         from ..providers import gptunnel, validation
@@ -191,6 +198,7 @@ class GPTunnelMediaSubmit(TaskNode):
 
         node = self.NODE_NAME
         validation.check_widgets(node, self.INPUT_TYPES(), locals())
+        seed = shot_seed(seed, unique_id)  # each shot of a list its own request
         chosen = catalog.media_model(model)
         validation.check_prompt(node, prompt)
         validation.check_count(node, count)
@@ -260,12 +268,14 @@ class GPTunnelSeedream4:
                                             f"images (a batch), sent as data URLs."}),
         }, "hidden": {"unique_id": "UNIQUE_ID"}}
 
+    @billed
     async def generate(self, prompt, size, aspect_ratio, seed, count, images=None, unique_id=None):
         from ..providers import gptunnel, progress, validation, waiting
         from . import media
 
         node = self.NODE_NAME
         validation.check_widgets(node, self.INPUT_TYPES(), locals())
+        seed = shot_seed(seed, unique_id)  # each shot of a list its own request
         validation.check_prompt(node, prompt)
         validation.check_choice(node, "size", size, catalog.SEEDREAM4_SIZES)
         validation.check_choice(node, "aspect_ratio", aspect_ratio, catalog.SEEDREAM4_RATIOS)
@@ -295,7 +305,7 @@ class GPTunnelSeedream4:
         await waiting.in_thread(lambda: [_here(job, store, files_dir) for job in jobs])
         paths = [p for job in jobs for p in job.files]
         result = await waiting.in_thread(lambda: media.load_images(paths, node=node))
-        comfy.Progress(unique_id)(progress.summarize(jobs, 0)[0], 1.0)
+        comfy.Progress(unique_id).done(progress.summarize(jobs, 0)[0])
         usage = usage_json(jobs, asked_at)
         return {"ui": {"images": comfy.preview_entries(paths), "usage": [usage]},
                 "result": (result, usage)}

@@ -7,6 +7,7 @@ from dataclasses import asdict
 
 from ..providers import catalog
 from . import comfy
+from .costs import billed
 from .tasks import SEED_MAX, start_jobs
 
 HISTORY = "GATEWAY_CHAT_HISTORY"
@@ -85,6 +86,7 @@ class _ChatNode:
     def protocol(self, **extra) -> str:
         return "chat_completions"
 
+    @billed
     async def chat(self, model, prompt, system_prompt, temperature, top_p, max_tokens, seed, stream,
              custom_model="", images=None, history=None, unique_id=None, **extra):
         from ..providers import validation

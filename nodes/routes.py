@@ -241,14 +241,11 @@ def register_money(routes, refused, in_thread, journal_route, journal) -> None:
     workflow's paid nodes (POST /estimate). Never a key: only tables and numbers."""
     from aiohttp import web
 
-    def settings():
-        from ..providers.money import MoneySettings
-        return MoneySettings(comfy.data_directory())
-
-    def money_body(spent_now):
-        from ..providers import money
+    def money_body(journal_now):
+        """The tables and what was spent (read in a worker thread: the journal is a database)."""
+        from ..providers import budget, money
         from ..providers.credentials import sandbox_enabled
-        stored = settings().read()
+        stored = money.MoneySettings(journal_now).read()
         env_budgets = money.env_table(money.BUDGETS_VAR, money.check_budgets)
         return {"currencies": {g: money.currency(g) for g in money.CURRENCIES},
                 "units": list(money.UNITS),
@@ -257,42 +254,46 @@ def register_money(routes, refused, in_thread, journal_route, journal) -> None:
                 "budgets": {"user": stored["budgets"], "env": env_budgets,
                             "effective": money.effective_budgets(stored["budgets"],
                                                                  env_budgets)},
-                "spent": spent_now, "balance": {}, "sandbox": sandbox_enabled()}
-
-    async def spent_now():
-        from ..providers import money
-        return await in_thread(money.spent, await journal())
+                "spent": budget.spent(journal_now), "balance": {}, "sandbox": sandbox_enabled()}
 
     @routes.get(PREFIX + "/money")
     @journal_route
     async def money_read(request):
         try:
-            return web.json_response(money_body(await spent_now()))
-        except ValueError as error:  # a broken settings file or env table: say which
+            return web.json_response(await in_thread(money_body, await journal()))
+        except ValueError as error:  # a broken stored or environment table: say which
             return refused(str(error), status=500)
 
     @routes.post(PREFIX + "/money")
     @journal_route
     async def money_write(request):
+        from ..providers.money import MoneySettings
         if cross_site(request):
             return refused("prices and budgets are not written for another web site's page")
+        journal_now = await journal()
         try:
             body = await request.json()
             if not isinstance(body, dict) or not ({"prices", "budgets"} & set(body)):
                 raise ValueError('send a JSON object with "prices" and/or "budgets"')
-            settings().write(prices=body.get("prices"), budgets=body.get("budgets"))
+            await in_thread(MoneySettings(journal_now).write, prices=body.get("prices"),
+                            budgets=body.get("budgets"))
         except ValueError as error:  # malformed JSON too; the text names what is wrong
             return refused(str(error), status=400)
         log.info("model gateway money settings updated: %s", ", ".join(sorted(body)))
         try:
-            return web.json_response(money_body(await spent_now()))
+            return web.json_response(await in_thread(money_body, journal_now))
         except ValueError as error:
             return refused(str(error), status=500)
+
+    def workflow_estimate(journal_now, runs):
+        from ..providers import budget, money
+        tables = budget.tables(comfy.data_directory(), journal_now)
+        return money.workflow_estimate(tables.prices, runs, tables.budgets,
+                                       budget.spent(journal_now))
 
     @routes.post(PREFIX + "/estimate")
     @journal_route
     async def estimate(request):
-        from ..providers import money
         from .costs import run_of
         try:
             body = await request.json()
@@ -306,11 +307,7 @@ def register_money(routes, refused, in_thread, journal_route, journal) -> None:
                     run = run_of(node.get("class_type"), node.get("inputs") or {})
                     if run is not None:
                         runs[str(node_id)] = run
-            stored = settings().read()
-            budgets = money.effective_budgets(
-                stored["budgets"], money.env_table(money.BUDGETS_VAR, money.check_budgets))
-            answer = money.workflow_estimate(money.Prices(stored["prices"]), runs, budgets,
-                                             await spent_now())
+            answer = await in_thread(workflow_estimate, await journal(), runs)
         except ValueError as error:
             return refused(str(error), status=400)
         return web.json_response(answer)
@@ -327,7 +324,7 @@ def page_catalog() -> dict:
     # which node makes which video operation is the nodes' to say, not the catalog's
     return {**as_json(), "nodes": sorted(NODE_CLASS_MAPPINGS),
             "llm_nodes": sorted(name for name, cls in NODE_CLASS_MAPPINGS.items()
-                                if cls.CATEGORY.endswith("/llm")),
+                                if cls.CATEGORY.endswith("/llm") and cls.FUNCTION == "chat"),
             "task_gateways": list(GatewayTaskFromId.GATEWAYS_WITH_TASKS),
             "paid_nodes": PAID_NODES,
             "video_nodes": {name: cls.OPERATION for name, cls in sorted(NODE_CLASS_MAPPINGS.items())

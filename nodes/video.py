@@ -8,7 +8,8 @@ from ..providers import catalog
 from ..providers.catalog import DEFAULT
 from . import comfy
 from .image import PROMPT
-from .tasks import TaskNode, await_task, seed_input, start_task, usage_json
+from .costs import billed
+from .tasks import TaskNode, await_task, seed_input, shot_seed, start_task, usage_json
 
 VIDEO_TIMEOUT = 1800
 # How many reference videos and audios the reference node offers: the catalog's most.
@@ -102,12 +103,14 @@ class _OpenComputingVideo(TaskNode):
     def uploads(self, model, **media) -> list:
         return []
 
+    @billed
     async def submit(self, model, prompt, duration, resolution, ratio, size, negative_prompt,
                      off_peak, seed, unique_id=None, custom_model="", **media):
         from ..providers import model_lists, opencomputing, validation, waiting
 
         node = self.NODE_NAME
         validation.check_widgets(node, self.INPUT_TYPES(), {**locals(), **media})
+        seed = shot_seed(seed, unique_id)  # each shot of a list its own request
         custom = (custom_model or "").strip()
         if custom:  # may fetch OpenComputing's model list: not on the event loop; Cancel stops it
             chosen = await waiting.in_thread_until_done(lambda: model_lists.video_model(
@@ -304,16 +307,20 @@ class GatewayAwaitVideo:
                 show(f"decoding: {kept} of {planned} frames", kept / max(planned, 1))
 
         # Decoding takes a thread (and checks Cancel per frame), never the event loop.
-        decoded, cover = await waiting.in_thread(lambda: media.load_results(
-            jobs, "video", lambda: _decode_kept(jobs[0], node=node, progress=decoding,
-                                                max_frames=max_frames, frame_step=frame_step,
-                                                max_side=max_side), node=node))
+        try:
+            decoded, cover = await waiting.in_thread(lambda: media.load_results(
+                jobs, "video", lambda: _decode_kept(jobs[0], node=node, progress=decoding,
+                                                    max_frames=max_frames, frame_step=frame_step,
+                                                    max_side=max_side), node=node))
+        except Exception as error:  # a shot whose file is damaged fails alone, counted so
+            show.clear(failed=not comfy.is_interrupt(error))
+            raise
         paths = "\n".join(p for job in jobs for p in job.files)
         usage = json.loads(usage_json(jobs, task.asked_at))
         if decoded.warning:
             usage["warning"] = decoded.warning
-        show(f"{decoded.frames.shape[0]} frames at {decoded.fps:g} fps"
-             + (f" · {decoded.warning}" if decoded.warning else ""), 1.0)
+        show.done(f"{decoded.frames.shape[0]} frames at {decoded.fps:g} fps"
+                  + (f" · {decoded.warning}" if decoded.warning else ""))
         usage = json.dumps(usage, ensure_ascii=False)
         return {"ui": {"images": comfy.preview_entries([path]), "animated": (True,),
                        "usage": [usage]},

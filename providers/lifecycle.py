@@ -23,6 +23,7 @@ from .journal import JournalError, fingerprint, patiently, who
 from .tasks import Job
 
 if TYPE_CHECKING:
+    from .budget import Spending
     from .journal import Journal
 
 log = logging.getLogger("model_gateway.lifecycle")
@@ -60,8 +61,9 @@ class Create:
 async def submit_once(journal: Journal, fp: str, send: Send, *, gateway_title: str,
                       lease: float, check_cancelled: CancelCheck | None = None,
                       on_wait: Callable[[str], None] | None = None,
-                      unknown_hint: str = "") -> Job:
-    """The journalled job for this fingerprint, sending the request only if there is none."""
+                      unknown_hint: str = "", spending: Spending | None = None) -> Job:
+    """The journalled job for this fingerprint, sending the request only if there is none
+    (and, with `spending`, only if its estimate fits in its gateway's budgets)."""
     owner, job = await _claim(journal, fp, gateway_title, check_cancelled, on_wait)
     if job is not None:
         return job
@@ -69,7 +71,7 @@ async def submit_once(journal: Journal, fp: str, send: Send, *, gateway_title: s
     # only this wait, and the answer, when it comes, is journalled for the next run.
     return await waiting.in_thread_until_done(
         lambda: _send(journal, fp, owner, send, gateway_title, unknown_hint or UNKNOWN_HINT,
-                      lease), check_cancelled)
+                      lease, spending), check_cancelled)
 
 
 async def _claim(journal, fp, gateway_title, check_cancelled, on_wait):
@@ -118,9 +120,11 @@ async def _claim_step(journal, fp, owner, gateway_title, check_cancelled):
 
 
 def _send(journal: Journal, fp: str, owner: str, send: Send, gateway_title: str,
-          unknown_hint: str, lease: float) -> Job:
+          unknown_hint: str, lease: float, spending: Spending | None) -> Job:
     try:
         with journal.heartbeat(fp, owner, longest=lease):
+            if spending is not None:  # a refusal here is before anything is sent
+                spending.reserve(journal, fp, gateway_title)
             job = send(fp)
     except GatewayError as error:
         if error.maybe_accepted:
@@ -172,8 +176,10 @@ CLAIM_RETRY = 0.2
 
 async def start(journal: Journal, create: Create, count: int = 1, *,
                 check_cancelled: CancelCheck | None = None,
-                on_wait: Callable[[str], None] | None = None) -> list[Job]:
-    """Jobs 0..count-1 of one request, each journalled before and after it is sent, at most
+                on_wait: Callable[[str], None] | None = None,
+                spending: Spending | None = None) -> list[Job]:
+    """Jobs 0..count-1 of one request, each journalled before and after it is sent (each
+    reserving its estimate against the budgets first, with `spending`), at most
     SUBMITS_AT_ONCE sent at a time. The first error is raised once all have ended; the jobs
     that were accepted are journalled all the same, and the next run reuses them."""
     gate = asyncio.Semaphore(SUBMITS_AT_ONCE)
@@ -185,7 +191,7 @@ async def start(journal: Journal, create: Create, count: int = 1, *,
                                                              create.prompt),
                                      gateway_title=create.gateway_title, lease=create.lease,
                                      check_cancelled=check_cancelled, on_wait=on_wait,
-                                     unknown_hint=create.unknown_hint)
+                                     unknown_hint=create.unknown_hint, spending=spending)
 
     results = await asyncio.gather(*(one(index) for index in range(count)),
                                    return_exceptions=True)

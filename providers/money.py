@@ -1,6 +1,6 @@
 """What runs cost and how much may be spent: the one table of each gateway's currency, the
-price units, the user's price and budget tables (a settings file in the data directory, written
-by POST /model_gateway/money), the environment's tables that override them
+price units, the user's price and budget tables (kept in the journal, written by POST
+/model_gateway/money), the environment's tables that override them
 (MODEL_GATEWAY_PRICES, MODEL_GATEWAY_BUDGETS), and the one estimator every caller uses.
 
 An estimate is a known price times what a run uses; where no price is known it is "unknown"
@@ -10,10 +10,9 @@ from __future__ import annotations
 import json
 import math
 import os
-import tempfile
-import threading
+import time
 from dataclasses import dataclass, field
-from pathlib import Path
+from datetime import datetime
 
 from .gateways import GATEWAYS
 
@@ -26,7 +25,6 @@ CURRENCIES = {
 }
 UNITS = ("per_run", "per_image", "per_second", "per_1k_input_tokens", "per_1k_output_tokens")
 PERIODS = ("day", "month")
-SETTINGS_FILE = "money.json"
 PRICES_VAR = "MODEL_GATEWAY_PRICES"
 BUDGETS_VAR = "MODEL_GATEWAY_BUDGETS"
 
@@ -40,6 +38,26 @@ def format_amount(gateway: str, amount: float) -> str:
     code, sign = CURRENCIES[gateway]
     text = f"{amount:.6g}"
     return f"{sign}{text}" if sign else f"{text} {code}"
+
+
+REPORTED_KEYS = ("total_cost", "cost")  # where a gateway's answer says what a job cost
+
+
+def reported_cost(usage) -> float | None:
+    """What the gateway said a job cost, in its unit, read leniently; None when it said nothing."""
+    if not isinstance(usage, dict):
+        return None
+    for key in REPORTED_KEYS:
+        value = usage.get(key)
+        if isinstance(value, str):
+            try:
+                value = float(value)
+            except ValueError:
+                continue
+        if isinstance(value, (int, float)) and not isinstance(value, bool) \
+                and math.isfinite(value) and value >= 0:
+            return float(value)
+    return None
 
 
 def _number(where: str, value) -> float:
@@ -108,26 +126,28 @@ def env_table(var: str, check) -> dict:
 
 
 class MoneySettings:
-    """The user's price and budget tables, stored in the data directory."""
+    """The user's price and budget tables, kept in the journal: every worker of a farm that
+    shares it shares them too (a budget set on one worker's page holds on all)."""
 
-    _lock = threading.Lock()
+    KEY = "money_settings"
 
-    def __init__(self, data_dir: Path):
-        self.path = Path(data_dir) / SETTINGS_FILE
+    def __init__(self, journal):
+        self.journal = journal
+
+    @staticmethod
+    def _checked(text: str | None) -> dict:
+        try:
+            stored = json.loads(text) if text else {}
+        except ValueError:
+            stored = None
+        if not isinstance(stored, dict):
+            raise ValueError("the journal's price and budget tables are not a JSON object; "
+                             "write them again in Settings → Model Gateway")
+        return {"prices": check_prices(stored.get("prices", {}), "stored prices"),
+                "budgets": check_budgets(stored.get("budgets", {}), "stored budgets")}
 
     def read(self) -> dict:
-        try:
-            stored = json.loads(self.path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            return {"prices": {}, "budgets": {}}
-        except (OSError, ValueError) as error:
-            raise ValueError(f"the money settings file {self.path} cannot be read ({error}); "
-                             f"fix or delete it") from None
-        if not isinstance(stored, dict):
-            raise ValueError(f"the money settings file {self.path} is not a JSON object; fix or "
-                             f"delete it")
-        return {"prices": check_prices(stored.get("prices", {}), f"{self.path.name} prices"),
-                "budgets": check_budgets(stored.get("budgets", {}), f"{self.path.name} budgets")}
+        return self._checked(self.journal.setting(self.KEY))
 
     def write(self, prices=None, budgets=None) -> dict:
         """Replace the tables given (checked first: nothing is written for a bad one)."""
@@ -136,14 +156,9 @@ class MoneySettings:
             new["prices"] = check_prices(prices)
         if budgets is not None:
             new["budgets"] = check_budgets(budgets)
-        with self._lock:
-            stored = {**self.read(), **new}
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            handle, temporary = tempfile.mkstemp(dir=self.path.parent, prefix=".money-")
-            with os.fdopen(handle, "w", encoding="utf-8") as out:
-                json.dump(stored, out, indent=1, sort_keys=True)
-            os.replace(temporary, self.path)
-        return stored
+        written = self.journal.change_setting(
+            self.KEY, lambda old: json.dumps({**self._checked(old), **new}, sort_keys=True))
+        return json.loads(written)
 
 
 @dataclass
@@ -172,11 +187,15 @@ class Estimate:
 
 
 class Prices:
-    """Where a model's price comes from, in precedence order: the environment's table, then the
-    user's table (both "user" prices). Read once per estimate, not once per node."""
+    """Where a model's price comes from, in precedence order: the user's (the environment's
+    table over the one written in Settings), then the gateway's published price, then the
+    median of what the gateway reported for the same model and billing parameters before
+    (history). Read once per estimate, not once per node."""
 
-    def __init__(self, user_prices: dict):
-        self.tables = (("env", env_table(PRICES_VAR, check_prices)), ("user", user_prices))
+    def __init__(self, user_prices: dict, published: dict | None = None, history=None):
+        self.tables = (("env", env_table(PRICES_VAR, check_prices)), ("user", user_prices),
+                       ("gateway", published or {}))
+        self.history = history  # (gateway, names, Usage) -> per-job amount or None
 
     def price(self, gateway: str, names: tuple[str, ...]) -> tuple[dict, str | None]:
         """The price of a model known by any of `names` (a node's shown name, the gateway's id)."""
@@ -191,6 +210,12 @@ class Prices:
         model = names[0]
         prices, source = self.price(gateway, names)
         amount, detail = cost_of(gateway, prices, usage)
+        if amount is None and self.history is not None:
+            per_job = self.history(gateway, names, usage)
+            if per_job is not None:
+                amount = round(per_job * usage.runs, 6)
+                source, detail = "history", (f"{usage.runs} × {format_amount(gateway, per_job)}, "
+                                             f"the median of recent runs")
         if amount is None:
             return Estimate(gateway, model, None, None, detail or f"price unknown for {model}",
                             usage.runs)
@@ -232,18 +257,11 @@ def effective_budgets(user_budgets: dict, env_budgets: dict) -> dict:
     return merged
 
 
-def spent(journal, now: float | None = None) -> dict:
-    """Per gateway, the reported costs of the jobs created today and this month (server local
-    time), from the journal's answers. A cost nobody reported is not counted (not guessed)."""
-    from .task_list import spending
-    spent_now: dict = {g: {"day": 0.0, "month": 0.0, "reserved": 0.0} for g in CURRENCIES}
-    for row in spending(journal, now)["gateways"]:
-        if row["id"] not in spent_now:
-            continue
-        for period, key in (("day", "today"), ("month", "month")):
-            totals = row[key]
-            spent_now[row["id"]][period] = round(float(totals.get("cost", 0.0)), 6)
-    return spent_now
+def period_starts(now: float | None = None) -> dict:
+    """When the server's local day and month began (budgets are per day and per month)."""
+    moment = datetime.fromtimestamp(time.time() if now is None else now)
+    day = moment.replace(hour=0, minute=0, second=0, microsecond=0)
+    return {"day": day.timestamp(), "month": day.replace(day=1).timestamp()}
 
 
 def workflow_estimate(prices: Prices, runs: dict, budgets: dict, spent_now: dict) -> dict:
@@ -267,7 +285,7 @@ def workflow_estimate(prices: Prices, runs: dict, budgets: dict, spent_now: dict
     for gateway, periods in budgets.items():
         used = spent_now.get(gateway, {})
         for period, budget in periods.items():
-            already = used.get(period, 0.0) + used.get("reserved", 0.0)
+            already = used.get(period, 0.0)
             shown.setdefault(gateway, {})[period] = {
                 "budget": budget, "spent": used.get(period, 0.0),
                 "left": round(max(budget - already, 0.0), 6)}

@@ -475,7 +475,7 @@ def _failed(failed, total) -> GatewayError:
     reasons = "; ".join(f"{j.task_id}: {j.message or j.state.value}" for j in failed)
     what = "was cancelled" if job.state is State.CANCELLED else "failed"
     hint = ("Check the gateway and the task id." if job.by_id else
-            "Change the seed (or the prompt) to submit again. Results that did succeed are kept "
-            "and reused.")
+            "Run the workflow again to submit it again: only what failed is sent; results that "
+            "did succeed are kept and reused.")
     return GatewayError(GATEWAYS[job.gateway].title,
                         f"{len(failed)} of {total} task(s) {what}: {reasons}", hint=hint)

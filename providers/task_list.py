@@ -1,5 +1,6 @@
-"""What the Gateway tasks panel shows, read from the journal: a page of jobs (newest first), what
-each gateway reported spending today and this month, and waiting again for an unfinished job on
+"""What the Gateway tasks panel shows, read from the journal: a page of jobs (newest first, each
+with its cost as the ledger has it), what each gateway reported spending today and this month,
+and waiting again for an unfinished job on
 the server (no node needed).
 
 Never a key, and nothing a key could hide in: an entry holds only the fields listed in
@@ -131,6 +132,10 @@ def job_entry(fingerprint: str, state: str, job_json: str | None, updated_at: fl
     )
     if job.kind == "text":
         entry["text"] = _short(job.text, TEXT_CHARS)
+    if job.run:  # the ComfyUI run (prompt) that made it, and its shot when it made several
+        entry["run"] = _short(job.run, 120)
+    if job.shot is not None:
+        entry.update(shot=job.shot + 1, shots=max(job.shots, job.shot + 1))
     return entry
 
 
@@ -145,9 +150,13 @@ def list_jobs(journal: Journal, *, files_dir: Path, offset: int = 0, limit: int 
               preview: Preview = lambda paths: [], resuming: dict | None = None) -> dict:
     """One page of the journal's jobs, newest first, with the total to page through."""
     offset, limit = max(0, int(offset)), max(1, min(PAGE_MAX, int(limit)))
+    from .journal.ledger import costs_of
     jobs = [job_entry(*row, files_dir=files_dir, preview=preview)
             for row in journal.page(offset, limit)]
+    costs = costs_of(journal, [entry["id"] for entry in jobs])
     for entry in jobs:
+        if entry["id"] in costs:  # reported, estimated, unknown, or reserved while sending
+            entry["cost"] = costs[entry["id"]]
         waiting = (resuming or {}).get(entry["id"])
         if waiting:
             entry["resume"] = waiting

@@ -61,6 +61,9 @@ class Job:
     by_id: bool = False            # picked up by its id (Gateway Task From Id), not submitted here
     text: str = ""                 # a chat answer (kind "text")
     prompt: str = ""               # the start of what was asked, for the Tasks panel
+    run: str = ""                  # the ComfyUI prompt (run) that made it, for the Tasks panel
+    shot: int | None = None        # its item in a list the node was run over (a film's shot)
+    shots: int = 0                 # how many items that list had
     raw: dict = field(default_factory=dict)
     created_at: float = field(default_factory=time.time)
     updated_at: float = field(default_factory=time.time)
@@ -95,11 +98,16 @@ class Task:
     # When the submit node asked for them: a job made before that was journalled by an earlier
     # run and is reused, not paid again. 0 for jobs picked up by their id.
     asked_at: float = 0.0
+    # A shot of a list whose submit failed while the other shots' went through: the await
+    # node raises it, so the others are awaited and kept in the same run.
+    error: Exception | None = None
 
     @property
     def kind(self) -> str:
         return self.jobs[0].kind
 
     def __repr__(self) -> str:
+        if self.error is not None:
+            return f"Task(failed: {self.error})"
         ids = ", ".join(f"{j.gateway}:{j.task_id}" for j in self.jobs)
         return f"Task({ids})"

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from conftest import KEYS
+from conftest import KEYS, submodule
 from test_routes import request
 
 
@@ -35,7 +35,7 @@ def test_money_starts_empty_with_every_currency(emulator):
     assert body["units"][0] == "per_run" and "per_1k_output_tokens" in body["units"]
     assert body["prices"] == {"user": {}, "env": {}}
     assert body["budgets"]["effective"] == {}
-    assert body["spent"]["gptunnel"] == {"day": 0.0, "month": 0.0, "reserved": 0.0}
+    assert body["spent"]["gptunnel"] == {"day": 0.0, "month": 0.0}
 
 
 def test_prices_and_budgets_are_stored_on_the_server(emulator, tmp_path):
@@ -43,7 +43,9 @@ def test_prices_and_budgets_are_stored_on_the_server(emulator, tmp_path):
                                   "budgets": {"gptunnel": {"day": 500, "month": 5000}}})
     assert status == 200
     assert body["prices"]["user"] == {"seacloud": {"nano_banana_2": {"per_image": 0.04}}}
-    stored = json.loads((tmp_path / "data" / "money.json").read_text())
+    # kept in the journal, which every worker of a farm shares
+    open_journal = submodule("providers.journal").open_journal
+    stored = json.loads(open_journal(tmp_path / "data").setting("money_settings"))
     assert stored["budgets"] == {"gptunnel": {"day": 500.0, "month": 5000.0}}
     # a write of one table keeps the other
     money("POST", {"budgets": {"opencomputing": {"day": 20}}})
@@ -76,7 +78,8 @@ def test_the_environment_overrides_the_users_tables(emulator, monkeypatch):
 def test_a_malformed_value_is_refused_and_nothing_is_written(emulator, tmp_path, body, message):
     status, answer = money("POST", body)
     assert status == 400 and message in answer["error"]
-    assert not (tmp_path / "data" / "money.json").exists()
+    _, stored = money()
+    assert stored["prices"]["user"] == {} and stored["budgets"]["user"] == {}
 
 
 def test_a_malformed_environment_table_is_named(emulator, monkeypatch):

@@ -37,7 +37,8 @@ def test_imports_under_any_folder_name_without_comfyui_or_heavy_modules():
     assert report["nodes"] == [
         "CloudBaseLLM", "GPTunnelMediaSubmit", "GPTunnelSeedream3Submit", "GPTunnelSeedream4",
         "GatewayAwaitImages",
-        "GatewayAwaitVideo", "GatewayTaskFromId", "OpenComputingImageToVideo", "OpenComputingLLM",
+        "GatewayAwaitVideo", "GatewayJoinVideos", "GatewayShotsFromText", "GatewayShotsPrompt",
+        "GatewayTaskFromId", "OpenComputingImageToVideo", "OpenComputingLLM",
         "OpenComputingReferenceToVideo", "OpenComputingTextToVideo", "SeaCloudLLM",
         "SeaCloudSubmit"]
     assert report["names"]["SeaCloudLLM"] == "SeaCloud LLM"

@@ -38,6 +38,9 @@ RELEASED = {
     # new in this release
     "GPTunnelMediaSubmit": ['model', 'prompt', 'ar', 'seed', 'seed:control', 'count',
                             'image_url'],
+    "GatewayShotsPrompt": ['count', 'style'],
+    "GatewayShotsFromText": ['count'],
+    "GatewayJoinVideos": ['fps', 'mode'],
 }
 
 
@@ -47,6 +50,8 @@ def widgets(cls) -> list[tuple[str, object, dict]]:
     for section in ("required", "optional"):
         for name, (kind, *options) in spec.get(section, {}).items():
             options = options[0] if options else {}
+            if options.get("forceInput"):  # a socket only: no widget, no saved slot
+                continue
             if isinstance(kind, (list, tuple)) or kind in WIDGET_TYPES:
                 slots.append((name, kind, options))
                 if options.get("control_after_generate"):

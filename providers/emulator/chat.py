@@ -3,6 +3,7 @@ Anthropic Messages and OpenAI Responses, plain and streamed, with each gateway's
 from __future__ import annotations
 
 import json
+import re
 import time
 
 from .routing import Recorded, Reply, route
@@ -22,9 +23,32 @@ def _text_only(gateway: str, model: str) -> bool:
     return known is not None and not known.vision
 
 
-def compose(gateway: str, model: str, prompt: str, images: int, turns: int) -> str:
+_SHOTS_ASKED = re.compile(r"exactly (\d+) shots")
+_CAMERA = ("wide establishing shot, slow push in", "medium shot, handheld, following",
+           "close-up, shallow depth of field", "low angle, slow pan left",
+           "over-the-shoulder shot, gentle dolly", "aerial view, drifting upward",
+           "tracking shot alongside", "final wide shot, slow pull back")
+
+
+def storyboard(gateway: str, model: str, prompt: str, system: str) -> str | None:
+    """A storyboard of the shots the system prompt asks for (the pack's shots system prompt),
+    as the JSON array it asks for, or None when no shots were asked."""
+    asked = _SHOTS_ASKED.search(system or "")
+    if not asked:
+        return None
+    idea = prompt.strip().rstrip(".!?。") or "a quiet morning"
+    shots = [f"Shot {i + 1}: {idea}, {_CAMERA[i % len(_CAMERA)]}, the same subject and "
+             f"warm film look throughout" for i in range(int(asked.group(1)))]
+    return f"[sandbox {TITLES[gateway]} {model}] " + json.dumps(shots, ensure_ascii=False)
+
+
+def compose(gateway: str, model: str, prompt: str, images: int, turns: int,
+            system: str = "") -> str:
     """The sandbox's answer: says where it comes from and what it received, and reads as a
-    usable image prompt for the rest of a graph."""
+    usable image prompt for the rest of a graph (or a storyboard, when shots are asked)."""
+    shots = storyboard(gateway, model, prompt, system)
+    if shots is not None:
+        return shots
     seen = f" I see {images} image{'s' if images != 1 else ''}." if images else ""
     turn = f" (turn {turns})" if turns > 1 else ""
     return (f"[sandbox {TITLES[gateway]} {model}]{turn}{seen} A cinematic, detailed scene of "
@@ -109,7 +133,10 @@ def chat_completions(gateway: str):
         if images and gateway == "cloudbase" and _text_only(gateway, model):
             return _openai_refusal(gateway, 400, "AI_MODEL_NOT_SUPPORTED",
                                    f"model {model} does not support image input")
-        text = compose(gateway, model, prompt, len(images), len(users))
+        system = " ".join(_parts(m.get("content"))[0] for m in body["messages"]
+                          if m.get("role") == "system")
+        text = compose(gateway, model, prompt, len(images), len(users),
+                       system or str(body.get("sys_prompt") or ""))
         usage = {"prompt_tokens": _tokens(prompt), "completion_tokens": _tokens(text)}
         usage["total_tokens"] = usage["prompt_tokens"] + usage["completion_tokens"]
         reply_id = f"chatcmpl-emu{len(emulator.requests)}"
@@ -184,7 +211,9 @@ def anthropic_messages(gateway: str = "seacloud"):
             return _refusal(gateway, 400, "AI_MODEL_PARAM_INVALID", "image source must be base64",
                             "anthropic")
         model = body.get("model", "")
-        text = compose(gateway, model, prompt, len(images), len(users))
+        system = body.get("system")
+        system = system if isinstance(system, str) else _parts(system)[0]
+        text = compose(gateway, model, prompt, len(images), len(users), system)
         usage = {"input_tokens": _tokens(prompt), "output_tokens": _tokens(text)}
         if body.get("stream"):
             return Reply(events=_anthropic_events(model, text, usage),
@@ -233,7 +262,9 @@ def responses(gateway: str = "seacloud"):
             return _refusal(gateway, 400, "AI_MODEL_PARAM_INVALID", "Invalid image_url",
                             "responses")
         model = body.get("model", "")
-        text = compose(gateway, model, prompt, len(images), len(users))
+        system = str(body.get("instructions") or "") + " ".join(
+            _parts(i.get("content"))[0] for i in items if i.get("role") in ("system", "developer"))
+        text = compose(gateway, model, prompt, len(images), len(users), system)
         usage = {"input_tokens": _tokens(prompt), "output_tokens": _tokens(text)}
         usage["total_tokens"] = usage["input_tokens"] + usage["output_tokens"]
         response = {"id": "resp_emu", "object": "response", "model": model,

@@ -3,8 +3,10 @@
 Version 1 is the SQLite journal of pack 1.0 (one `jobs` table, no version kept). Version 2 adds
 who made each job (`worker`), when (`created_at`, for paging without reading JSON), how far it
 got (`stage`: writes never move a job backwards), the `journal_meta` table that keeps the version,
-and `carried_in` (which workers' SQLite journals a shared database holds already). An SQLite file
-is copied aside before its schema changes."""
+and `carried_in` (which workers' SQLite journals a shared database holds already). Version 3 adds
+`spend`: each paid job's cost (reserved before it is sent, then reported, estimated or unknown)
+and `spend_locks`, the row per gateway a reservation locks so that budgets hold across workers.
+An SQLite file is copied aside before its schema changes."""
 from __future__ import annotations
 
 import json
@@ -23,7 +25,7 @@ from .database import JournalError
 
 log = logging.getLogger("model_gateway.journal")
 
-VERSION = 2
+VERSION = 3
 metadata = MetaData()
 
 jobs = Table(
@@ -45,6 +47,25 @@ journal_meta = Table("journal_meta", metadata, Column("key", Text, primary_key=T
                      Column("value", Text))
 carried_in = Table("carried_in", metadata, Column("source", Text, primary_key=True),
                    Column("rows", Integer), Column("at", Float))
+
+# What each paid job cost, in its gateway's unit. `basis`: reserved (sent or being sent, its
+# estimate held against the budgets), reported (the gateway said), estimated (a known price ×
+# what it used), unknown (no price: amount is NULL). `at` is when it was reserved (the worker's
+# clock; budgets are per the server's local day and month).
+spend = Table(
+    "spend", metadata,
+    Column("fingerprint", Text, primary_key=True),
+    Column("gateway", Text, nullable=False),
+    Column("model", Text, nullable=False),
+    Column("billing", Text, nullable=False, server_default=""),  # the billing parameters, as JSON
+    Column("amount", Float),
+    Column("estimate", Float),
+    Column("basis", Text, nullable=False),
+    Column("at", Float, nullable=False),
+    Column("worker", Text),
+)
+Index("spend_by_gateway", spend.c.gateway, spend.c.at)
+spend_locks = Table("spend_locks", metadata, Column("gateway", Text, primary_key=True))
 
 # How far a job has got; a write never lowers it, and a finished job keeps its state.
 STAGES = {State.SUBMITTING: 0, State.UNKNOWN: 1, State.QUEUED: 2, State.RUNNING: 3,
@@ -85,8 +106,10 @@ def migrate(engine, run, where) -> None:
         current = version(connection)
         if current == 0:
             metadata.create_all(connection)
-        elif current == 1:
+        if current == 1:
             _v1_to_v2(connection)
+        if 0 < current < 3:
+            _v2_to_v3(connection)
         if current < VERSION:
             connection.execute(journal_meta.delete().where(journal_meta.c.key == "schema_version"))
             connection.execute(journal_meta.insert().values(key="schema_version",
@@ -113,6 +136,31 @@ def _v1_to_v2(connection) -> None:
         index.create(connection, checkfirst=True)
     journal_meta.create(connection, checkfirst=True)
     carried_in.create(connection, checkfirst=True)
+
+
+def _v2_to_v3(connection) -> None:
+    """The spend tables, with the costs the gateways reported for jobs journalled already (so
+    today's and this month's spending carry over the upgrade)."""
+    from ..money import reported_cost
+    spend.create(connection, checkfirst=True)
+    spend_locks.create(connection, checkfirst=True)
+    for index in spend.indexes:
+        index.create(connection, checkfirst=True)
+    rows = connection.execute(select(jobs.c.fingerprint, jobs.c.job, jobs.c.created_at,
+                                     jobs.c.worker)).all()
+    for fp, job_json, created_at, worker in rows:
+        try:
+            record = json.loads(job_json) if job_json else {}
+        except ValueError:
+            continue
+        if not isinstance(record, dict) or "gateway" not in record:
+            continue
+        cost = reported_cost(record.get("usage"))
+        if cost is not None:
+            connection.execute(spend.insert().values(
+                fingerprint=fp, gateway=str(record["gateway"]), model=str(record.get("label", "")),
+                billing="", amount=cost, estimate=None, basis="reported",
+                at=created_at or 0.0, worker=worker))
 
 
 def backup_sqlite(path: Path, found: int) -> Path:

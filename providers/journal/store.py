@@ -21,8 +21,9 @@ from contextlib import contextmanager
 from sqlalchemy import and_, delete, func, literal_column, or_, select, update
 
 from ..errors import GatewayError, redact
+from ..money import reported_cost
 from ..tasks import Job, State
-from . import database, schema
+from . import database, ledger, schema
 from .database import JournalError, Place
 from .identity import new_owner, who, worker_id
 from .schema import jobs, stage
@@ -59,6 +60,33 @@ class Journal:
 
     def _run(self, work, **options):
         return database.run(self.engine, self.where, work, **options)
+
+    transact = _run  # work(connection) in one transaction (providers/journal/ledger.py)
+
+    def setting(self, key: str) -> str | None:
+        """A value the farm shares (journal_meta), e.g. the price and budget tables."""
+        return self._run(lambda db: db.execute(select(schema.journal_meta.c.value).where(
+            schema.journal_meta.c.key == key)).scalar())
+
+    def change_setting(self, key: str, change) -> str:
+        """Replace a shared value by change(old value or None), read and written in one locked
+        transaction (two pages saving at once do not lose either's change)."""
+        meta = schema.journal_meta
+
+        def work(db):
+            db.execute(self._insert(meta).values(key=key, value=None)
+                       .on_conflict_do_nothing(index_elements=[meta.c.key]))
+            query = select(meta.c.value).where(meta.c.key == key)
+            if self.where.backend == "postgresql":
+                query = query.with_for_update()
+            new = change(db.execute(query).scalar())
+            db.execute(update(meta).where(meta.c.key == key).values(value=new))
+            return new
+        return self._run(work, immediate=True)
+
+    def insert_statement(self, table):
+        """This engine's INSERT (with ON CONFLICT) for a table."""
+        return self._insert(table)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -106,15 +134,23 @@ class Journal:
     # -- writing ------------------------------------------------------------------------------
     def save(self, job: Job) -> bool:
         """Journal a job as it is now. A write never moves a job backwards (a finished job never
-        returns to running, nor changes how it finished): False when the row is further on."""
-        return self._run(lambda db: db.execute(self.upsert(_values(job))).rowcount > 0)
+        returns to running, nor changes how it finished): False when the row is further on. A
+        cost the gateway reported is written to the ledger with it."""
+        return self._run(lambda db: self._save(db, job))
 
     def save_all(self, many: list[Job]) -> None:
         """save() for several jobs in one transaction."""
         def write(db):
             for job in sorted(many, key=lambda job: job.fingerprint):  # one lock order
-                db.execute(self.upsert(_values(job)))
+                self._save(db, job)
         self._run(write)
+
+    def _save(self, db, job: Job) -> bool:
+        moved = db.execute(self.upsert(_values(job))).rowcount > 0
+        cost = reported_cost(job.usage)
+        if moved and cost is not None:
+            ledger.settle(db, job.fingerprint, cost)
+        return moved
 
     def upsert(self, values: dict):
         """Insert a row, or move the existing one forward to it (never backwards); the worker
@@ -218,24 +254,35 @@ class Journal:
 
     def finish(self, fp: str, owner: str, job: Job) -> None:
         """The gateway accepted the claimed request: journal its job (also over an `unknown`
-        another worker wrote when this one's lease ran out — the real answer is better)."""
-        self.save(job)
+        another worker wrote when this one's lease ran out — the real answer is better), and
+        settle its cost in the ledger."""
+        def write(db):
+            self._save(db, job)
+            ledger.settle(db, fp, reported_cost(job.usage))
+        self._run(write)
 
     def release(self, fp: str, owner: str) -> None:
         """The gateway surely refused the claimed request: nothing was paid, it may be sent again."""
-        self._run(lambda db: db.execute(delete(jobs).where(
-            jobs.c.fingerprint == fp, jobs.c.owner == owner)))
+        def write(db):
+            if db.execute(delete(jobs).where(jobs.c.fingerprint == fp,
+                                             jobs.c.owner == owner)).rowcount:
+                ledger.cancel(db, fp)
+        self._run(write)
 
     def mark_unknown(self, fp: str, owner: str, note: str, hint: str = "") -> None:
         """The gateway may have accepted the claimed request but no usable answer came back;
         the hint says how to recover, to every later run of it."""
         record = redact(json.dumps({"note": note, "hint": hint}))
-        self._run(lambda db: db.execute(update(jobs).where(
-            jobs.c.fingerprint == fp, jobs.c.state.in_([State.SUBMITTING.value,
-                                                        State.UNKNOWN.value]),
-            or_(jobs.c.owner == owner, jobs.c.owner.is_(None))).values(
-            state=State.UNKNOWN.value, stage=1, owner=None, lease_until=None, job=record,
-            updated_at=time.time())))
+
+        def write(db):  # it may have been charged: its estimate keeps counting
+            db.execute(update(jobs).where(
+                jobs.c.fingerprint == fp, jobs.c.state.in_([State.SUBMITTING.value,
+                                                            State.UNKNOWN.value]),
+                or_(jobs.c.owner == owner, jobs.c.owner.is_(None))).values(
+                state=State.UNKNOWN.value, stage=1, owner=None, lease_until=None, job=record,
+                updated_at=time.time()))
+            ledger.settle(db, fp, None)
+        self._run(write)
 
 
 def _values(job: Job) -> dict:

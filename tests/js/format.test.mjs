@@ -84,3 +84,12 @@ test("a reference image the model takes none of: disconnect the socket, clear th
   assert.match(problemMark({ kind: "images", field: "image", model: "google-imagen-3" }), /disconnect image/);
   assert.match(problemMark({ kind: "images", field: "image_url", model: "google-imagen-3" }), /clear image_url/);
 });
+
+test("a run's shots are listed together, in shot order; other jobs stay in place", async () => {
+  const { byRun } = await import("../../web/js/lib/format.js");
+  const jobs = [
+    { id: "a", run: "r2", shot: 2, shots: 3 }, { id: "x" }, { id: "b", run: "r2", shot: 1, shots: 3 },
+    { id: "y", run: "r1" }, { id: "c", run: "r2", shot: 3, shots: 3 }];
+  const groups = byRun(jobs).map((group) => group.map((job) => job.id));
+  assert.deepEqual(groups, [["b", "a", "c"], ["x"], ["y"]]);
+});

@@ -188,3 +188,19 @@ export function jobUsage(usage) {
   if (!usage || typeof usage !== "object") return "";
   return usageLine({ ...usage, tasks: usage.total_tokens != null ? [] : [usage] });
 }
+
+// A run's shots together: the jobs one ComfyUI run made as shots of a list, in shot order,
+// under one heading; every other job stays where the newest-first list puts it.
+export function byRun(jobs) {
+  const groups = [];
+  const runs = new Map();
+  for (const job of jobs) {
+    const key = job.shot && job.run ? job.run : null;
+    if (key && runs.has(key)) { runs.get(key).push(job); continue; }
+    const group = [job];
+    if (key) runs.set(key, group);
+    groups.push(group);
+  }
+  for (const group of groups) group.sort((a, b) => (a.shot ?? 0) - (b.shot ?? 0));
+  return groups;
+}

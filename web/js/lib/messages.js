@@ -144,6 +144,8 @@ export const MESSAGES = {
    "refresh": "Refresh",
    "resume": "Resume waiting",
    "resuming": "waiting on the server…",
+   "runShots": "one run, {n} shots",
+   "shot": "shot {shot} of {shots}",
    "spent": "Reported by the gateways",
    "state": {
     "cancelled": "cancelled",
@@ -314,6 +316,8 @@ export const MESSAGES = {
    "refresh": "Обновить",
    "resume": "Ждать дальше",
    "resuming": "ожидание на сервере…",
+   "runShots": "один запуск, кадров: {n}",
+   "shot": "кадр {shot} из {shots}",
    "spent": "По данным шлюзов",
    "state": {
     "cancelled": "отменено",
@@ -484,6 +488,8 @@ export const MESSAGES = {
    "refresh": "刷新",
    "resume": "继续等待",
    "resuming": "正在服务器上等待…",
+   "runShots": "同一次运行，{n} 个镜头",
+   "shot": "第 {shot} 个镜头，共 {shots} 个",
    "spent": "网关报告的用量",
    "state": {
     "cancelled": "已取消",

@@ -6,7 +6,7 @@
 // gateway reported spending today and this month, in its own units. Also the key panel.
 import { el, json, style } from "./dom.js";
 import { language, t } from "../lib/i18n.js";
-import { TERMINAL, jobLine, jobUsage, spendLine } from "../lib/format.js";
+import { TERMINAL, byRun, jobLine, jobUsage, spendLine } from "../lib/format.js";
 import { balanceText, budgetText, totalText } from "../lib/price.js";
 import { keyPanel } from "./keys.js";
 import { currentEstimate, onEstimate, pageLocale, schedulePrices } from "./price_badge.js";
@@ -27,6 +27,7 @@ const CSS = `
 .mg-tasks .mg-spend table { width: 100%; border-collapse: collapse; }
 .mg-tasks .mg-spend td, .mg-tasks .mg-spend th { text-align: left; padding: 1px 4px; vertical-align: top; }
 .mg-tasks .mg-spend th { opacity: .7; font-weight: normal; }
+.mg-tasks .mg-run { border-left: 3px solid #5b8def; padding-left: 6px; display: flex; flex-direction: column; gap: 6px; }
 .mg-tasks .mg-job { border: 1px solid var(--border-color, #444); border-radius: 6px; padding: 6px 8px;
   display: flex; flex-direction: column; gap: 3px; }
 .mg-tasks .mg-job .mg-top { display: flex; gap: 6px; align-items: baseline; flex-wrap: wrap; }
@@ -97,6 +98,13 @@ function previews(api, job) {
   return items.length ? el("div", { class: "mg-previews" }, items) : null;
 }
 
+function runGroup(ctx, group) {
+  if (group.length < 2) return group.map((job) => jobCard(ctx, job));
+  return [el("div", { class: "mg-run", "data-mg-run": group[0].run },
+    el("div", { class: "mg-dim" }, t("tasks.runShots", { n: group.length })),
+    group.map((job) => jobCard(ctx, job)))];
+}
+
 function jobCard(ctx, job) {
   const { api, app, act } = ctx;
   const state = job.resume?.running ? "running" : job.state;
@@ -120,6 +128,7 @@ function jobCard(ctx, job) {
       el("span", { class: "mg-dim" }, job.gateway_title ?? ""),
       el("span", { class: "mg-model" }, job.model ?? (job.kind ? "" : t(`tasks.state.${job.state}`))),
       job.kind ? el("span", { class: "mg-dim" }, t(`tasks.kind.${job.kind}`)) : null,
+      job.shot ? el("span", { class: "mg-dim mg-shot" }, t("tasks.shot", { shot: job.shot, shots: job.shots })) : null,
       el("span", { class: `mg-state s-${state}` }, job.resume?.running ? t("tasks.resuming") : jobLine(job))),
     progress,
     el("div", { class: "mg-dim" }, [t("tasks.created", { time: when }),
@@ -202,7 +211,7 @@ export function tasksPanel(app, api, catalog) {
     spend.replaceChildren(...[spendingBlock(state.spending)].filter(Boolean));
     const jobs = state.body?.jobs ?? [];
     list.replaceChildren(...(state.error ? [el("div", { class: "mg-bad" }, t("tasks.error", { error: state.error }))]
-      : jobs.length ? jobs.map((job) => jobCard(ctx, job)) : [el("div", { class: "mg-dim" }, t("tasks.empty"))]));
+      : jobs.length ? byRun(jobs).flatMap((group) => runGroup(ctx, group)) : [el("div", { class: "mg-dim" }, t("tasks.empty"))]));
     const total = state.body?.total ?? 0;
     foot.replaceChildren(...[
       total ? t("tasks.count", { shown: jobs.length, total }) : null,

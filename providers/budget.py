@@ -1,0 +1,131 @@
+"""Money the user controls before it is spent: what one job of a create is expected to cost
+(the one estimator, providers/money.py, with every price source), and the budgets it must fit
+in, checked and reserved in the journal's ledger before anything is sent
+(providers/journal/ledger.py). Used by the submit lifecycle at send time and by the queue-time
+check of a prompt."""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from . import money
+from .errors import GatewayError
+from .gateways import GATEWAYS
+from .journal import ledger
+from .journal.ledger import Charge
+
+PRICE_HINT = ("Set its price in Settings → Model Gateway → Prices (or MODEL_GATEWAY_PRICES), "
+              "or remove the budget.")
+
+
+@dataclass(frozen=True)
+class Tables:
+    """The user's prices and the budgets in force (the environment's over the written ones),
+    read once for a whole prompt or create."""
+    prices: money.Prices
+    budgets: dict          # {gateway: {period: amount}}
+    budgets_from_env: dict
+
+    def budgets_of(self, gateway: str) -> dict:
+        return self.budgets.get(gateway, {})
+
+
+def tables(data_dir: Path, journal) -> Tables:
+    """The price and budget tables in force, with the journal's history prices."""
+    stored = money.MoneySettings(journal).read()
+    env_budgets = money.env_table(money.BUDGETS_VAR, money.check_budgets)
+
+    def history(gateway, names, usage):
+        return ledger.history_price(journal, gateway, names[0],
+                                    ledger.billing_key(usage.parameters))
+    return Tables(money.Prices(stored["prices"], published_prices(data_dir), history),
+                  money.effective_budgets(stored["budgets"], env_budgets), env_budgets)
+
+
+def published_prices(data_dir: Path) -> dict:
+    return {}
+
+
+def spent(journal, now: float | None = None) -> dict:
+    """Per gateway, what counts against its budgets today and this month (server local time):
+    the costs the gateways reported, the estimates of jobs they did not price, and the
+    reservations of jobs being sent now. A job with no known price counts nothing."""
+    found = ledger.totals(journal, money.period_starts(now))
+    return {g: {period: found.get(g, {}).get(period, 0.0) for period in money.PERIODS}
+            for g in money.CURRENCIES}
+
+
+def per_job(usage: money.Usage) -> money.Usage:
+    """What one job of a node's run uses (a run of `count` is `count` jobs)."""
+    runs = max(usage.runs, 1)
+    return replace(usage, runs=1, images=usage.images // runs if usage.images else 0)
+
+
+def charge(prices: money.Prices, gateway: str, names: tuple, usage: money.Usage) -> Charge:
+    estimate = prices.estimate(gateway, names, usage)
+    return Charge(gateway, estimate.model, estimate.amount, estimate.source, estimate.detail,
+                  ledger.billing_key(usage.parameters))
+
+
+@dataclass(frozen=True)
+class Spending:
+    """What each job of one create is expected to cost, and the budgets it must fit in."""
+    charge: Charge
+    budgets: dict            # {period: amount} of the charge's gateway
+    from_env: bool = False   # the budget is MODEL_GATEWAY_BUDGETS's
+
+    def reserve(self, journal, fp: str, gateway_title: str) -> None:
+        """Reserve this job's estimate, or refuse it before anything is sent."""
+        refusal = ledger.reserve(journal, fp, self.charge, self.budgets, money.period_starts())
+        if refusal is not None:
+            raise refused(gateway_title, self.charge, refusal, self.from_env)
+
+
+def spending(tables: Tables, gateway: str, names: tuple, usage: money.Usage) -> Spending:
+    """What each job of a node's run reserves (a run of `count` is `count` jobs)."""
+    return Spending(charge(tables.prices, gateway, names, per_job(usage)),
+                    tables.budgets_of(gateway), bool(tables.budgets_from_env.get(gateway)))
+
+
+def queue_refusal(tables: Tables, gateway: str, names: tuple, usage: money.Usage,
+                  spent_now: dict) -> GatewayError | None:
+    """Why a node's whole run (all its jobs) does not fit in what its gateway's budgets have
+    left (`spent_now`: money.spent), or None: the check at queue time."""
+    whole = charge(tables.prices, gateway, names, usage)
+    refusal = ledger.first_refusal(whole, tables.budgets_of(gateway), spent_now.get(gateway, {}))
+    if refusal is None:
+        return None
+    return refused(GATEWAYS[gateway].title, whole, refusal,
+                   bool(tables.budgets_from_env.get(gateway)))
+
+
+def refused(gateway_title: str, charge: Charge, refusal: ledger.Refusal,
+            from_env: bool = False) -> GatewayError:
+    """The refusal of a job a budget has no room for: what was spent, the budget, the estimate,
+    and how to raise it. Nothing was sent."""
+    return GatewayError(gateway_title, over_budget(charge, refusal),
+                        hint=raise_hint(refusal.period, from_env, charge.amount is None),
+                        transient=False)
+
+
+def over_budget(charge: Charge, refusal: ledger.Refusal) -> str:
+    fmt = lambda amount: money.format_amount(charge.gateway, amount)  # noqa: E731
+    title = GATEWAYS[charge.gateway].title
+    period = "today" if refusal.period == "day" else "this month"
+    if charge.amount is None:
+        return (f"not sent: no price is known for {charge.model}, and {title} has a "
+                f"{refusal.period} budget of {fmt(refusal.budget)} (spent {fmt(refusal.used)} "
+                f"{period}) that a run of unknown cost could pass")
+    return (f"not sent: this run's estimate {fmt(charge.amount)} ({charge.detail}) would take "
+            f"{title} past its {refusal.period} budget of {fmt(refusal.budget)} "
+            f"(spent {fmt(refusal.used)} {period}, {fmt(max(refusal.budget - refusal.used, 0))} "
+            f"left)")
+
+
+def raise_hint(period: str, from_env: bool, unpriced: bool) -> str:
+    if unpriced:
+        return PRICE_HINT
+    where = ("MODEL_GATEWAY_BUDGETS (set where ComfyUI starts)" if from_env else
+             "Settings → Model Gateway → Budgets")
+    later = "tomorrow" if period == "day" else "next month"
+    return f"Raise the {period} budget in {where}, or run it {later}."

@@ -1,0 +1,142 @@
+"""The storyboard → film example run from ComfyUI's own page, in sandbox mode, without edits:
+for each frontend and renderer it opens the template, presses Run (app.queuePrompt), waits for
+the run to succeed, and checks that every shot was its own job, that the await node's status
+counts the shots, and that Save Video wrote one film. Screenshots go to --out.
+
+    COMFYUI_DIR=/tmp/comfy python3 tools/film_check.py [--out DIR] [--frontend bundled,new]
+                                                       [--nodes2 off,on] [--port P]
+
+It uses tools/browser_check.py's ComfyUI, page helpers and Chromium (and re-runs itself with the
+ComfyUI venv's Python the same way)."""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import browser_check  # noqa: E402
+from browser_check import Check, ComfyUI, Session, newest_frontend  # noqa: E402
+
+TEMPLATE = "storyboard_to_film"
+
+
+def film_run(session: Session, shots_expected: int) -> None:
+    saved = session.js(f"__mg.template({json.dumps(TEMPLATE)})")
+    session.js(f"__mg.load({json.dumps(saved)})")
+    session.reload()  # as a user finds it after a reload: the values as saved
+    before = {str(n["id"]): n.get("widgets_values", []) for n in saved["nodes"]}
+    after = session.js("__mg.values()")
+    session.ok("storyboard_to_film after reload: every saved value as saved",
+               browser_check._same(before, after), browser_check._diff(before, after))
+    session.js("app.canvas.ds.scale = 0.62; __mg.focus('GatewayShotsPrompt', 40)")
+    history_before = set(session.comfy.get("/history"))
+    session.js("app.queuePrompt(0, 1).then(String)")
+    line = session.page.wait_for(
+        "(() => { const s = __mg.status('GatewayAwaitVideo'); "
+        "return s && / of \\d+ done/.test(s.state.line || '') ? s.state.line : null })()",
+        timeout=120)
+    session.ok("the await node's status line counts the shots", line, line)
+    session.shot("film-running")
+    deadline = time.monotonic() + 300
+    entry = None
+    while time.monotonic() < deadline:
+        new = [k for k in session.comfy.get("/history") if k not in history_before]
+        if new:
+            entry = session.comfy.get(f"/history/{new[0]}")[new[0]]
+            if entry.get("status", {}).get("completed") is not None:
+                break
+        time.sleep(0.5)
+    status = (entry or {}).get("status", {})
+    if not session.ok("the example runs in sandbox mode without edits",
+                      status.get("status_str") == "success", json.dumps(status)[:600]):
+        return
+    time.sleep(2)
+    session.shot("film-finished")
+    outputs = entry["outputs"]
+    awaited = next((o for node, o in outputs.items() if node == "5"), {})
+    session.ok(f"each of the {shots_expected} shots awaited and kept",
+               len(awaited.get("images", [])) == shots_expected, awaited)
+    saved_film = [item for o in outputs.values() for item in o.get("images", []) +
+                  o.get("videos", []) if "model_gateway_film" in item.get("filename", "")]
+    session.ok("Save Video wrote one film", len(saved_film) == 1, outputs)
+    jobs = session.js("fetch('/model_gateway/tasks').then((r) => r.json())")["jobs"]
+    videos = [j for j in jobs if j.get("kind") == "video"]
+    session.ok(f"{shots_expected} video jobs in the Gateway tasks list",
+               len(videos) >= shots_expected, len(videos))
+
+
+def run(args) -> int:
+    import cdp
+
+    comfyui = Path(args.comfyui).resolve()
+    out = Path(args.out).resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix="mg-film-check-"))
+    check = Check(out)
+    saved = json.loads((browser_check.ROOT / "example_workflows" / f"{TEMPLATE}.json")
+                       .read_text())
+    shots = next(n for n in saved["nodes"] if n["type"] == "GatewayShotsPrompt")
+    try:
+        for which in args.frontend.split(","):
+            root = None if which == "bundled" else newest_frontend(comfyui)
+            for nodes2 in args.nodes2.split(","):
+                name = f"{which}-nodes2-{nodes2}"
+                comfy = ComfyUI(comfyui, args.port, root, work, name)
+                browser = None
+                try:
+                    comfy.start()
+                    comfy.setting("Comfy.TutorialCompleted", True)
+                    comfy.setting("Comfy.VueNodes.Enabled", nodes2 == "on")
+                    comfy.setting("Comfy.Locale", "en")
+                    browser = cdp.Chromium(args.chromium, args.devtools_port).start()
+                    session = Session(comfy, browser.page(), check, name)
+                    session.open()
+                    version = session.js("window.__COMFYUI_FRONTEND_VERSION__ ?? '?'")
+                    session.label = f"fe{version}-nodes2-{nodes2}"
+                    print(f"== frontend {version}, Nodes 2.0 {nodes2}", flush=True)
+                    browser_check._guarded(session, film_run, session,
+                                           shots["widgets_values"][0])
+                finally:
+                    if browser:
+                        browser.stop()
+                    comfy.stop()
+    finally:
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+    failed = [r for r in check.results if not r[1]]
+    print(f"\n{len(check.results) - len(failed)} of {len(check.results)} checks passed, "
+          f"screenshots in {out}")
+    for name, _, detail in failed:
+        print(f"FAILED {name}: {detail}")
+    return 1 if failed or not check.results else 0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--comfyui", default=os.environ.get("COMFYUI_DIR", ""))
+    parser.add_argument("--frontend", default="bundled,new")
+    parser.add_argument("--nodes2", default="off,on")
+    parser.add_argument("--out", default="film-check")
+    parser.add_argument("--port", type=int, default=8299)
+    parser.add_argument("--devtools-port", type=int, default=9299)
+    parser.add_argument("--chromium", default="/usr/bin/chromium")
+    parser.add_argument("--keep", action="store_true")
+    args = parser.parse_args()
+    if not args.comfyui:
+        parser.error("give --comfyui or set COMFYUI_DIR")
+    try:
+        import websocket  # noqa: F401  (in ComfyUI's venv, as for browser_check.py)
+    except ImportError:
+        python = Path(args.comfyui) / ".venv" / "bin" / "python"
+        os.execv(str(python), [str(python), __file__, *sys.argv[1:]])
+    return run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
