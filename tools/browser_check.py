@@ -22,6 +22,12 @@ emulator: nothing is paid), its own user directory, and checks:
   3 the key panel is as wide as the settings dialog, with no stray "null"
   4 the status line fits its node, breaks no word, and is cleared by Cancel; the usage line fits
   5 in zh and ru: the settings category, the key panel, the status and usage lines
+  6 prices (issue 17): with a price set through POST /model_gateway/money, the badge on a paid
+    node of two example workflows shows one run's price, whole, above the title, with its source
+    in the tooltip, and follows the count and duration widgets; "price unknown" where none is
+    known; Settings → Prices and budgets writes a price and names a refused one next to its
+    field; the Gateway tasks tab shows the workflow's total and the day budget; and a budget
+    below one run is refused at queue time (a node error naming the budget), nothing sent
   and every node's help page (en, zh, ru), and the Gateway tasks tab: it lists the jobs with previews, shows what each gateway reported,
   names on each job the worker that made it (this ComfyUI's host and process id), and resumes
   waiting for a job left unfinished by Cancel.
@@ -293,6 +299,94 @@ window.__mg = {
       buttons: [...j.querySelectorAll('button')].map((b) => b.textContent) })),
       spend: panel.querySelectorAll('[data-mg-spend]').length };
   },
+  // issue 17: prices and budgets through the server's route, the page's price badge and panel
+  async money(body) {
+    const r = await fetch('/model_gateway/money', body ? { method: 'POST',
+      headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) } : {});
+    return { status: r.status, body: await r.json() };
+  },
+  async prices() {  // the page's own module (the same instance the extension imported)
+    return await import('/extensions/%PACK%/js/ui/price_badge.js');
+  },
+  async askPrices() {
+    (await this.prices()).schedulePrices();
+    await new Promise((r) => setTimeout(r, 1200));
+  },
+  // the badge of the first node of a type: its text, and whether the renderer shows it whole,
+  // above the title bar, on screen
+  async price(type) {
+    const node = this.nodes().find((n) => n.type === type);
+    const p = node?.mgPrice;
+    if (!p) return null;
+    const out = { id: node.id, text: p.text, title: p.title, level: p.level, vue: !!LiteGraph.vueNodesMode,
+      apiNode: !!node.constructor.nodeData?.api_node };
+    if (out.vue) {
+      const chip = p.chip?.isConnected ? p.chip : null;
+      if (!chip) return { ...out, shown: false, why: 'no badge element in the page' };
+      const box = chip.getBoundingClientRect();
+      const header = chip.parentElement.querySelector('.lg-node-header')?.getBoundingClientRect();
+      const title = chip.parentElement.querySelector('[data-testid=node-title]')?.getBoundingClientRect();
+      out.box = [box.left, box.top, box.width, box.height].map(Math.round);
+      out.whole = chip.scrollWidth <= chip.clientWidth + 1;
+      out.clear = !title || box.bottom <= title.top + 1 || box.right <= title.left || box.left >= title.right;
+      out.shown = box.width > 20 && box.height >= 12 && box.top >= 0 && box.bottom <= innerHeight
+        && chip.textContent === p.text && getComputedStyle(chip).visibility !== 'hidden' && !!header;
+      out.tooltip = chip.title;
+      return out;
+    }
+    p.rect = null;  // drawn again: the badge records where
+    app.canvas.setDirty(true, true);
+    app.canvas.draw?.(true, true);
+    await new Promise((r) => setTimeout(r, 300));
+    const badge = node.badges.map((b) => (typeof b === 'function' ? b() : b)).find((b) => b && b === p.badge);
+    const title = LiteGraph.NODE_TITLE_HEIGHT ?? 30;
+    out.rect = p.rect && p.rect.map(Math.round);
+    out.shown = !!badge && badge.text === p.text && !!p.rect;
+    out.clear = !!p.rect && p.rect[1] + p.rect[3] <= -title + 1;  // above the title bar
+    out.whole = !!p.rect && p.rect[0] >= -1 && p.rect[0] + p.rect[2] <= node.size[0] + 1;
+    return out;
+  },
+  async waitPrice(type, text, ms = 10000) {
+    let last = null;
+    for (const end = Date.now() + ms; Date.now() < end;) {
+      last = await this.price(type);
+      if (last && last.text === text && last.shown) return last;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    return last;
+  },
+  nodeId(type) {
+    return this.nodes().find((n) => n.type === type)?.id;
+  },
+  // the Prices and budgets panel: add a price row to a gateway, type into it, save
+  async moneyPanelSave(gateway, model, unit, amount) {
+    const block = document.querySelector(`.mg-money [data-mg-gateway="${gateway}"]`);
+    if (!block) return { panel: false };
+    block.querySelector('[data-mg-add]').click();
+    const rows = block.querySelectorAll('[data-mg-price-row]');
+    const row = rows[rows.length - 1];
+    const set = (sel, value) => {
+      const input = row.querySelector(sel);
+      input.value = value;
+      input.dispatchEvent(new Event('input', { bubbles: true }));
+      input.dispatchEvent(new Event('change', { bubbles: true }));
+    };
+    set('[data-mg-field=model]', model);
+    set('[data-mg-field=unit]', unit);
+    set('[data-mg-field=amount]', amount);
+    document.querySelector('.mg-money [data-mg-save]').click();
+    const result = () => document.querySelector('.mg-money [data-mg-result]');
+    for (let i = 0; i < 50 && !(result()?.textContent ?? '').replace('…', ''); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const panel = document.querySelector('.mg-money');
+    const box = panel.getBoundingClientRect();
+    return { panel: true, result: result()?.textContent ?? '', rowError: row.isConnected ? row.querySelector('.mg-bad').textContent : '',
+      width: box.width, clipped: [...panel.querySelectorAll('input, select, button')].filter((e) => {
+        const b = e.getBoundingClientRect();
+        return b.width > 0 && (b.right > box.right + 1 || b.left < box.left - 1);
+      }).length };
+  },
   async clickJobButton(id, label) {
     const card = document.querySelector(`.mg-tasks [data-mg-job="${id}"]`);
     const button = [...(card?.querySelectorAll('button') ?? [])].find((b) => b.textContent === label);
@@ -302,6 +396,10 @@ window.__mg = {
 };
 true
 """
+
+# Prices the money checks set through the route (issue 17): in each gateway's own unit.
+PRICES = {"gptunnel": {"seedream-4": {"per_image": 3.125}},
+          "opencomputing": {"Seedance 2.0 (Doubao)": {"per_second": 0.5}}}
 
 # Saved values the model does not allow, as a workflow would hold them.
 DISALLOWED = [
@@ -551,6 +649,113 @@ class Session:
             not p["overflowY"] for p in llm["parts"] if p["cls"] == "mg-usage"), llm)
         return waiting and waiting["id"]
 
+    # issue 17: prices on the page ------------------------------------------------------------
+    def price_badges(self) -> None:
+        """A price set through the route shows as the badge of the paid nodes of two example
+        workflows, follows the count and duration widgets, and says where it came from."""
+        status = self.js(f"__mg.money({json.dumps({'prices': PRICES, 'budgets': {}})})")
+        self.ok("prices written through POST /model_gateway/money", status["status"] == 200, status)
+        saved = self.js("__mg.template('text_to_image_seedream')")
+        self.js(f"__mg.load({json.dumps(saved)})")
+        self.js("__mg.focus('GPTunnelSeedream4', 160)")
+        badge = self.js("__mg.waitPrice('GPTunnelSeedream4', '₽3.125')")
+        self.shot("badge-seedream")
+        self.ok("GPTunnel Seedream 4 shows one run's price as a badge (₽3.125)", badge and badge["shown"], badge)
+        self.ok("the badge is whole and above the title, not over it",
+                badge and badge.get("whole") and badge.get("clear"), badge)
+        self.ok("the badge's tooltip says the source and how it adds up",
+                badge and "your price" in badge.get("title", "") and "1 images × ₽3.125" in badge.get("title", "")
+                and (not badge["vue"] or badge.get("tooltip") == badge["title"]), badge)
+        self.ok("Comfy's api_node flag is not set", badge and not badge["apiNode"], badge)
+        node = self.js("__mg.nodeId('GPTunnelSeedream4')")
+        self.js(f"__mg.pick({node}, 'count', 3)")
+        badge = self.js("__mg.waitPrice('GPTunnelSeedream4', '₽9.375')")
+        self.shot("badge-seedream-count3")
+        self.ok("the badge follows the count widget (3 images: ₽9.375)", badge and badge["shown"], badge)
+        saved = self.js("__mg.template('llm_prompt_to_video')")
+        self.js(f"__mg.load({json.dumps(saved)})")
+        self.js("app.canvas.ds.scale = 0.8; __mg.focus('OpenComputingLLM', 80)")
+        video = self.js("__mg.waitPrice('OpenComputingTextToVideo', '¥2.5')")
+        self.ok("OpenComputing Text to Video: the model's default 5 s at ¥0.5/s (¥2.5)", video and video["shown"], video)
+        llm = self.js("__mg.waitPrice('OpenComputingLLM', 'price unknown')")
+        self.ok("a model with no price says 'price unknown'", llm and llm["shown"] and llm["level"] == "unknown", llm)
+        node = self.js("__mg.nodeId('OpenComputingTextToVideo')")
+        self.js(f"__mg.pick({node}, 'duration', 10)")
+        video = self.js("__mg.waitPrice('OpenComputingTextToVideo', '¥5')")
+        self.shot("badge-video-duration10")
+        self.ok("the badge follows the duration widget (10 s: ¥5)", video and video["shown"] and video.get("whole")
+                and video.get("clear"), video)
+
+    def money_panel(self, category: str) -> None:
+        """Settings → Model Gateway → Prices and budgets writes a price; a refused value is named
+        next to its field."""
+        self.js(f"__mg.openSettings({json.dumps(category)})")
+        self.page.wait_for("!!document.querySelector('.mg-money .mg-gateway')", timeout=20)
+        bad = self.js("__mg.moneyPanelSave('seacloud', 'nano_banana_2', 'per_image', '-1')")
+        stored = self.js("__mg.money()")["body"]["prices"]["user"]
+        self.js("document.querySelector('.mg-money [data-mg-gateway=seacloud]').scrollIntoView({block: 'center'})")
+        time.sleep(0.3)
+        self.shot("money-panel-refused")
+        self.ok("a refused price is named next to its field, and nothing is written",
+                bad.get("rowError", "").startswith("prices.seacloud.nano_banana_2.per_image")
+                and "seacloud" not in stored, bad)
+        self.js("document.querySelectorAll('.mg-money [data-mg-price-row=seacloud]').forEach((r) => r.remove())")
+        good = self.js("__mg.moneyPanelSave('seacloud', 'nano_banana_2', 'per_image', '0.04')")
+        stored = self.js("__mg.money()")["body"]["prices"]["user"]
+        self.js("document.querySelector('.mg-money [data-mg-gateway=seacloud]').scrollIntoView({block: 'center'})")
+        time.sleep(0.5)
+        self.shot("money-panel")
+        self.ok("the settings panel writes a price (SeaCloud nano_banana_2 $0.04 per image), keeping the others",
+                stored.get("seacloud") == {"nano_banana_2": {"per_image": 0.04}}
+                and stored.get("gptunnel") == PRICES["gptunnel"] and good.get("result"), (good, stored))
+        self.ok("the panel fits the dialog (no field past its edge)", good.get("clipped") == 0, good)
+        self.js("__mg.closeDialogs()")
+        time.sleep(0.5)
+
+    def tasks_totals(self) -> None:
+        """The Gateway tasks tab shows the open workflow's total per gateway, and the budget."""
+        self.js(f"__mg.money({json.dumps({'budgets': {'gptunnel': {'day': 100}}})})")
+        saved = self.js("__mg.template('text_to_image_seedream')")
+        self.js(f"__mg.load({json.dumps(saved)})")
+        node = self.js("__mg.nodeId('GPTunnelSeedream4')")
+        self.js(f"__mg.pick({node}, 'count', 2)")
+        self.js("__mg.openTasks()")
+        self.js("__mg.focus('GPTunnelSeedream4', 420)")
+        self.js("__mg.askPrices()")
+        total = self.page.wait_for(
+            "(() => { const e = document.querySelector('.mg-tasks [data-mg-total=gptunnel]');"
+            " return e && e.textContent === '₽6.25' ? e.closest('.mg-estimate').innerText : null })()", timeout=15)
+        self.shot("tasks-totals")
+        self.ok("the Gateway tasks tab shows the workflow's total before Run (₽6.25)", total, total)
+        self.ok("and the day budget with what is spent and left", total and "of ₽100 spent" in total, total)
+
+    def budget_refused_at_queue_time(self) -> None:
+        """A budget below one run: the queue refuses the workflow with a node error naming the
+        budget (ComfyUI's own validation, for a script's post too), and nothing is sent."""
+        self.js(f"__mg.money({json.dumps({'budgets': {'gptunnel': {'day': 1}}})})")
+        saved = self.js("__mg.template('text_to_image_seedream')")
+        self.js(f"__mg.load({json.dumps(saved)})")
+        jobs = self.js("fetch('/model_gateway/tasks').then((r) => r.json()).then((b) => b.total)")
+        history = self.js("fetch('/api/history').then((r) => r.json()).then((h) => Object.keys(h).length)")
+        answer = self.js("""(async () => {
+          const prompt = await app.graphToPrompt();
+          const r = await fetch('/api/prompt', { method: 'POST', headers: { 'Content-Type': 'application/json' },
+            body: JSON.stringify({ prompt: prompt.output }) });
+          return { status: r.status, body: await r.json() };
+        })()""")
+        errors = json.dumps((answer.get("body") or {}).get("node_errors") or {}, ensure_ascii=False)
+        self.ok("a run over the day budget is refused at queue time with a node error naming the budget",
+                answer["status"] == 400 and "budget" in errors, answer)
+        self.js("app.queuePrompt(0, 1).then(String)")
+        time.sleep(3)
+        self.shot("budget-refused")
+        self.js("__mg.closeDialogs()")
+        jobs_after = self.js("fetch('/model_gateway/tasks').then((r) => r.json()).then((b) => b.total)")
+        history_after = self.js("fetch('/api/history').then((r) => r.json()).then((h) => Object.keys(h).length)")
+        self.ok("and nothing was sent: no job in the journal, nothing executed",
+                jobs_after == jobs and history_after == history, (jobs, jobs_after, history, history_after))
+        self.js(f"__mg.money({json.dumps({'budgets': {}})})")
+
     # the Gateway tasks tab --------------------------------------------------------------------
     def tasks_tab(self, language: str, left_waiting: str | None, words: dict) -> None:
         info = self.js("__mg.openTasks()")
@@ -685,12 +890,20 @@ def run(args) -> int:
                     version = session.js("window.__COMFYUI_FRONTEND_VERSION__ ?? '?'")
                     session.label = f"fe{version}-nodes2-{nodes2}"
                     print(f"== frontend {version}, Nodes 2.0 {nodes2}", flush=True)
+                    chosen = set(args.steps.split(","))
                     steps = [session.help_pages, session.workflows_load_faithfully,
                              session.disallowed_values_are_kept_marked_and_refused,
                              session.connected_image_is_marked_and_refused]
-                    for step in steps:
+                    for step in steps if "pages" in chosen else ():
                         _guarded(session, step)
-                    for language in args.languages.split(","):
+                    if "money" in chosen:
+                        for step, *more in ((session.price_badges,),
+                                            (session.money_panel, WORDS["en"]["category"]),
+                                            (session.tasks_totals,),
+                                            (session.budget_refused_at_queue_time,)):
+                            _guarded(session, step, *more)
+                        session.js(f"__mg.money({json.dumps({'prices': {}, 'budgets': {}})})")
+                    for language in args.languages.split(",") if "pages" in chosen else ():
                         words = WORDS[language]
                         if language != "en":
                             comfy.setting("Comfy.Locale", language)
@@ -739,6 +952,10 @@ def main(argv: list[str] | None = None) -> int:
                              "static folder; comma-separated")
     parser.add_argument("--nodes2", default="off,on", help="Nodes 2.0 off, on, or off,on")
     parser.add_argument("--languages", default="en,zh,ru")
+    parser.add_argument("--steps", default="pages,money",
+                        help="pages (workflows, marks, key panel, status lines, tasks tab, in every "
+                             "language), money (issue 17: price badges, the prices and budgets "
+                             "panel, totals, a budget refusal), or both")
     parser.add_argument("--out", default="browser-check", help="where screenshots go")
     parser.add_argument("--port", type=int, default=8190)
     parser.add_argument("--devtools-port", type=int, default=9230)

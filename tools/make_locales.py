@@ -10,6 +10,7 @@ merges that into its own messages and looks up, per node class name:
     nodeCategories.<segment>                            (main.json; each part of CATEGORY)
     settingsCategories.<part>                           (main.json; the key panel's category)
     settings.ModelGateway_Keys.name / .tooltip          (settings.json; the key panel)
+    settings.ModelGateway_Money.name / .tooltip         (settings.json; prices and budgets)
 
 The page's own texts (key panel, status and usage lines, Gateway tasks) are in
 `locales/<lang>/page.json`, which ComfyUI does not serve: tools/make_web.py compiles them into
@@ -133,7 +134,7 @@ def main_json(pack) -> dict:
     settings = page_settings()
     return {"nodeCategories": {segment: escape_message(segment) for segment in sorted(own)},
             "settingsCategories": {escape_message(settings[k]): escape_message(settings[k])
-                                   for k in ("category", "group")}}
+                                   for k in ("category", "group", "moneyGroup")}}
 
 
 def page_settings() -> dict:
@@ -141,15 +142,19 @@ def page_settings() -> dict:
     return json.loads((LOCALES / SOURCE / "page.json").read_text(encoding="utf-8"))["settings"]
 
 
-# The page registers one setting, ModelGateway.Keys; the frontend looks its words up as
-# settings.<id with dots as underscores>.name / .tooltip (locales/<lang>/settings.json).
+# The page registers two settings, ModelGateway.Keys and ModelGateway.Money; the frontend looks
+# their words up as settings.<id with dots as underscores>.name / .tooltip
+# (locales/<lang>/settings.json).
 SETTING_KEY = "ModelGateway_Keys"
+MONEY_SETTING_KEY = "ModelGateway_Money"
 
 
 def settings_json() -> dict:
     settings = page_settings()
     return {SETTING_KEY: {"name": escape_message(settings["name"]),
-                          "tooltip": escape_message(settings["tooltip"])}}
+                          "tooltip": escape_message(settings["tooltip"])},
+            MONEY_SETTING_KEY: {"name": escape_message(settings["moneyName"]),
+                                "tooltip": escape_message(settings["moneyTooltip"])}}
 
 
 def page_json() -> dict:

@@ -1,6 +1,7 @@
 // Model Gateway Nodes in the ComfyUI page: model-aware widgets, a status block on each node
 // (saved values the model does not allow, the waiting line, a streamed answer, usage/cost), the
-// key panel in the settings dialog, and the Gateway tasks sidebar tab.
+// price badge on each paid node, the key panel and the prices and budgets panel in the settings
+// dialog, and the Gateway tasks sidebar tab.
 //
 // Rules (see DESIGN.md): registering a node never waits on the network (the catalog ships as a
 // module, web/js/lib/catalog.js); the page never changes a value it did not just offer in a
@@ -18,6 +19,8 @@ import {
 } from "./lib/widgets.js";
 import { problemMark, problemMessage, statusText, usageLine } from "./lib/format.js";
 import { settingsKeyPanel } from "./ui/keys.js";
+import { settingsMoneyPanel } from "./ui/money.js";
+import { initPrices, schedulePrices, watchPrice, widgetChanged } from "./ui/price_badge.js";
 import { showStatus } from "./ui/status.js";
 import { registerTasksTab } from "./ui/tasks.js";
 
@@ -158,6 +161,7 @@ function watchWidgets(node) {
       const result = previous?.apply(this, args);
       apply(node, picked);
       if (picked) fitHeight(node);
+      widgetChanged(node, w.name);
       return result;
     };
     w.mgHooked = true;
@@ -269,6 +273,13 @@ app.registerExtension({
     tooltip: SETTINGS.tooltip,
     type: () => settingsKeyPanel(api),
     defaultValue: "",
+  }, {
+    id: "ModelGateway.Money",
+    category: [SETTINGS.category, SETTINGS.moneyGroup],
+    name: SETTINGS.moneyName,
+    tooltip: SETTINGS.moneyTooltip,
+    type: () => settingsMoneyPanel(api, CATALOG, schedulePrices),
+    defaultValue: "",
   }],
   setup() {
     setLanguage(currentLocale());
@@ -277,7 +288,11 @@ app.registerExtension({
     for (const event of ["execution_interrupted", "execution_error", "execution_start"]) {
       api.addEventListener(event, clearLines);
     }
+    initPrices(app, api, CATALOG, currentLocale);
     registerTasksTab(app, api, CATALOG);
+  },
+  afterConfigureGraph() {
+    schedulePrices();  // a workflow loaded: its prices and totals (also with no paid node left)
   },
   // Synchronous on purpose: the frontend builds the graph of a workflow being restored while
   // registrations are still pending, so an await here turns saved nodes into placeholders.
@@ -290,6 +305,7 @@ app.registerExtension({
       setLanguage(currentLocale());
       apply(this);  // a new node's defaults are allowed: nothing changes but visibility
       watchWidgets(this);
+      watchPrice(this);
       fitHeight(this);
       return result;
     };
@@ -298,6 +314,7 @@ app.registerExtension({
       const result = configured?.apply(this, arguments);
       apply(this);  // a loaded workflow keeps its values and its size; disallowed ones are marked
       watchWidgets(this);
+      watchPrice(this);
       return result;
     };
     // a reference image connected to (or taken from) a model that takes none is marked at once
@@ -305,6 +322,12 @@ app.registerExtension({
     proto.onConnectionsChange = function () {
       const result = connections?.apply(this, arguments);
       markProblems(this);
+      return result;
+    };
+    const removed = proto.onRemoved;
+    proto.onRemoved = function () {
+      const result = removed?.apply(this, arguments);
+      schedulePrices();  // the workflow's total changes
       return result;
     };
     const executed = proto.onExecuted;

@@ -31,6 +31,58 @@ export const MESSAGES = {
    "testing": "testing…",
    "where": "Keys are kept on the ComfyUI server in {file} (mode 0600), never in workflows or in this browser. An environment variable overrides the file."
   },
+  "money": {
+   "add": "Add a price",
+   "amount": "amount",
+   "budgets": "Budgets",
+   "currency": "in {unit}",
+   "day": "day",
+   "env": "set by {name} (read-only: change the environment variable)",
+   "intro": "Prices are what one run of a model costs, in the gateway's own unit; the badges on the nodes and the budgets use them. A budget is the most the pack may spend per day or per month (the server's local time).",
+   "loading": "Loading…",
+   "model": "model id",
+   "month": "month",
+   "none": "no budget",
+   "prices": "Prices",
+   "readError": "Could not read the prices and budgets: {error}",
+   "remove": "Remove",
+   "save": "Save",
+   "saved": "Saved.",
+   "spent": "spent today {day}, this month {month}",
+   "title": "Prices and budgets",
+   "unit": {
+    "per_1k_input_tokens": "per 1k input tokens",
+    "per_1k_output_tokens": "per 1k output tokens",
+    "per_image": "per image",
+    "per_run": "per run",
+    "per_second": "per second of video"
+   }
+  },
+  "price": {
+   "atMost": "≤ {amount}",
+   "balance": "balance {amount}",
+   "balanceProblem": "balance not read: {problem}",
+   "budget": "{period}: {spent} of {budget} spent, {left} left",
+   "creditLimit": "(credit limit {amount})",
+   "estimate": "This workflow, one run (before Run)",
+   "from": "from {source}",
+   "noPaid": "No paid node in the open workflow.",
+   "over": "Over budget: {why}",
+   "points": "{n} {unit}",
+   "pointsUnit": "points",
+   "source": {
+    "env": "your price in MODEL_GATEWAY_PRICES",
+    "gateway": "the gateway's published price",
+    "history": "the median of this model's recent reported costs",
+    "user": "your price (Settings → Model Gateway → Prices and budgets)"
+   },
+   "title": "One run: {amount}",
+   "titleAtMost": "One run: at most {amount} (an answer of up to max_tokens)",
+   "unknown": "price unknown",
+   "unknownNodes": "{n} without a price",
+   "unknownTitle": "No price known for {model}: set one in Settings → Model Gateway → Prices and budgets.",
+   "wouldPass": "⚠ {why}"
+  },
   "problem": {
    "choice": "{node}: {field} must be one of {allowed} for {model} (got {value}).",
    "duration": "{node}: duration must be {allowed} seconds for {model} (got {value}); 0 takes its default, {default}.",
@@ -44,6 +96,9 @@ export const MESSAGES = {
   "settings": {
    "category": "Model Gateway",
    "group": "Gateway keys",
+   "moneyGroup": "Prices and budgets",
+   "moneyName": "Prices and budgets",
+   "moneyTooltip": "What one run of each model costs (shown on the nodes before Run), and how much may be spent per day and per month.",
    "name": "Gateway keys and connections",
    "tooltip": "Set or replace each gateway's key (stored on the server, never in a workflow), and test the connection."
   },
@@ -148,6 +203,58 @@ export const MESSAGES = {
    "testing": "проверка…",
    "where": "Ключи хранятся на сервере ComfyUI в {file} (права 0600) — никогда в воркфлоу и не в этом браузере. Переменная окружения важнее файла."
   },
+  "money": {
+   "add": "Добавить цену",
+   "amount": "сумма",
+   "budgets": "Бюджеты",
+   "currency": "в единицах: {unit}",
+   "day": "день",
+   "env": "задано в {name} (только чтение: измените переменную окружения)",
+   "intro": "Цена — сколько стоит один запуск модели, в единицах самого шлюза; по ней считаются метки на нодах и бюджеты. Бюджет — сколько пакет может потратить за день или за месяц (по местному времени сервера).",
+   "loading": "Загрузка…",
+   "model": "id модели",
+   "month": "месяц",
+   "none": "без бюджета",
+   "prices": "Цены",
+   "readError": "Не удалось прочитать цены и бюджеты: {error}",
+   "remove": "Удалить",
+   "save": "Сохранить",
+   "saved": "Сохранено.",
+   "spent": "потрачено сегодня {day}, в этом месяце {month}",
+   "title": "Цены и бюджеты",
+   "unit": {
+    "per_1k_input_tokens": "за 1k входных токенов",
+    "per_1k_output_tokens": "за 1k выходных токенов",
+    "per_image": "за изображение",
+    "per_run": "за запуск",
+    "per_second": "за секунду видео"
+   }
+  },
+  "price": {
+   "atMost": "≤ {amount}",
+   "balance": "баланс {amount}",
+   "balanceProblem": "баланс не прочитан: {problem}",
+   "budget": "{period}: потрачено {spent} из {budget}, осталось {left}",
+   "creditLimit": "(кредитный лимит {amount})",
+   "estimate": "Этот воркфлоу, один запуск (до запуска)",
+   "from": "источник — {source}",
+   "noPaid": "В открытом воркфлоу нет платных нод.",
+   "over": "Сверх бюджета: {why}",
+   "points": "{n} {unit}",
+   "pointsUnit": "баллов",
+   "source": {
+    "env": "ваша цена в MODEL_GATEWAY_PRICES",
+    "gateway": "опубликованная цена шлюза",
+    "history": "медиана недавних сообщённых стоимостей этой модели",
+    "user": "ваша цена (Настройки → Шлюз моделей → Цены и бюджеты)"
+   },
+   "title": "Один запуск: {amount}",
+   "titleAtMost": "Один запуск: не больше {amount} (ответ до max_tokens)",
+   "unknown": "цена неизвестна",
+   "unknownNodes": "{n} без цены",
+   "unknownTitle": "Цена {model} неизвестна: задайте её в Настройки → Шлюз моделей → Цены и бюджеты.",
+   "wouldPass": "⚠ {why}"
+  },
   "problem": {
    "choice": "{node}: для {model} поле {field} может быть только {allowed} (сейчас {value}).",
    "duration": "{node}: для {model} длительность (duration) должна быть {allowed} с (сейчас {value}); 0 — значение модели по умолчанию, {default}.",
@@ -161,6 +268,9 @@ export const MESSAGES = {
   "settings": {
    "category": "Шлюз моделей",
    "group": "Ключи шлюзов",
+   "moneyGroup": "Цены и бюджеты",
+   "moneyName": "Цены и бюджеты",
+   "moneyTooltip": "Сколько стоит один запуск каждой модели (показывается на нодах до запуска) и сколько можно потратить за день и за месяц.",
    "name": "Ключи шлюзов и подключения",
    "tooltip": "Задайте или замените ключ каждого шлюза (он хранится на сервере и никогда не попадает в воркфлоу) и проверьте подключение."
   },
@@ -265,6 +375,58 @@ export const MESSAGES = {
    "testing": "测试中…",
    "where": "密钥保存在 ComfyUI 服务器的 {file} 中（权限 0600），绝不写入工作流，也不保存在此浏览器中。环境变量优先于该文件。"
   },
+  "money": {
+   "add": "添加价格",
+   "amount": "金额",
+   "budgets": "预算",
+   "currency": "单位：{unit}",
+   "day": "每天",
+   "env": "由 {name} 设置（只读：请修改该环境变量）",
+   "intro": "价格是某个模型运行一次的费用，以该网关自己的单位计；节点上的价格标签和预算都用它。预算是本扩展每天或每月最多可花的金额（以服务器本地时间计）。",
+   "loading": "加载中…",
+   "model": "模型 id",
+   "month": "每月",
+   "none": "无预算",
+   "prices": "价格",
+   "readError": "无法读取价格与预算：{error}",
+   "remove": "删除",
+   "save": "保存",
+   "saved": "已保存。",
+   "spent": "今天已花 {day}，本月已花 {month}",
+   "title": "价格与预算",
+   "unit": {
+    "per_1k_input_tokens": "每 1k 输入 token",
+    "per_1k_output_tokens": "每 1k 输出 token",
+    "per_image": "每张图片",
+    "per_run": "每次运行",
+    "per_second": "每秒视频"
+   }
+  },
+  "price": {
+   "atMost": "≤ {amount}",
+   "balance": "余额 {amount}",
+   "balanceProblem": "未能读取余额：{problem}",
+   "budget": "{period}：已花 {spent}，预算 {budget}，剩余 {left}",
+   "creditLimit": "（信用额度 {amount}）",
+   "estimate": "当前工作流运行一次（运行前估算）",
+   "from": "来源：{source}",
+   "noPaid": "打开的工作流中没有付费节点。",
+   "over": "超出预算：{why}",
+   "points": "{n} {unit}",
+   "pointsUnit": "点",
+   "source": {
+    "env": "你在 MODEL_GATEWAY_PRICES 中设置的价格",
+    "gateway": "网关公布的价格",
+    "history": "该模型近期已报告费用的中位数",
+    "user": "你设置的价格（设置 → 模型网关 → 价格与预算）"
+   },
+   "title": "运行一次：{amount}",
+   "titleAtMost": "运行一次：最多 {amount}（回答最长 max_tokens）",
+   "unknown": "价格未知",
+   "unknownNodes": "{n} 个没有价格",
+   "unknownTitle": "{model} 没有已知价格：请在 设置 → 模型网关 → 价格与预算 中设置。",
+   "wouldPass": "⚠ {why}"
+  },
   "problem": {
    "choice": "{node}：{field} 对 {model} 只能取 {allowed}（当前为 {value}）。",
    "duration": "{node}：duration 对 {model} 必须是 {allowed} 秒（当前为 {value}）；0 表示使用其默认值 {default}。",
@@ -278,6 +440,9 @@ export const MESSAGES = {
   "settings": {
    "category": "模型网关",
    "group": "网关密钥",
+   "moneyGroup": "价格与预算",
+   "moneyName": "价格与预算",
+   "moneyTooltip": "每个模型运行一次的费用（运行前显示在节点上），以及每天、每月最多可花多少。",
    "name": "网关密钥与连接",
    "tooltip": "设置或更换各网关的密钥（保存在服务器上，绝不写入工作流），并测试连接。"
   },

@@ -99,7 +99,11 @@ export function keyPanel(api) {
  * which differ between frontends).
  */
 export function settingsKeyPanel(api) {
-  const panel = keyPanel(api);
+  return wideInSettings(keyPanel(api));
+}
+
+/** A panel in the settings dialog, moved to a line of its own as wide as the dialog. */
+export function wideInSettings(panel) {
   const host = el("div", { class: "mg-keys-host" }, panel);
   const widen = () => {
     let column = host;

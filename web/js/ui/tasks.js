@@ -1,17 +1,21 @@
 // The Gateway tasks sidebar tab: every job the journal holds (GET /model_gateway/tasks, paged),
 // live while any is unfinished, with previews of kept results and actions — open the result,
 // copy the task id, resume waiting on the server, add a Gateway Task From Id node, forget a
-// finished entry — and, above the list, what each gateway reported spending today and this
-// month, in its own units. Also the key panel, one click away.
+// finished entry — and, above the list, what the open workflow will cost per gateway before Run
+// (with the budgets, what is left of them and the balance where a gateway tells it), and what each
+// gateway reported spending today and this month, in its own units. Also the key panel.
 import { el, json, style } from "./dom.js";
 import { language, t } from "../lib/i18n.js";
 import { TERMINAL, byRun, jobLine, jobUsage, spendLine } from "../lib/format.js";
+import { balanceText, budgetText, totalText } from "../lib/price.js";
 import { keyPanel } from "./keys.js";
+import { currentEstimate, onEstimate, pageLocale, schedulePrices } from "./price_badge.js";
 
 export const TAB_ID = "model_gateway.tasks";
 const PAGE = 50;
 const LIVE_MS = 2000;
 const IDLE_MS = 15000;
+const MONEY_MS = 30000;  // the balance may be asked of the gateway: not every live refresh
 
 const CSS = `
 .mg-tasks { display: flex; flex-direction: column; gap: 8px; padding: 8px 10px; height: 100%;
@@ -43,6 +47,10 @@ const CSS = `
 .mg-tasks .mg-actions { display: flex; gap: 4px; flex-wrap: wrap; }
 .mg-tasks .mg-bar { height: 3px; background: #333; border-radius: 2px; overflow: hidden; }
 .mg-tasks .mg-bar > div { height: 100%; background: #60a5fa; }
+.mg-tasks .mg-estimate { border: 1px solid var(--border-color, #444); border-radius: 6px; padding: 6px 8px;
+  display: flex; flex-direction: column; gap: 4px; }
+.mg-tasks .mg-estimate .mg-total { display: flex; gap: 6px; align-items: baseline; flex-wrap: wrap; }
+.mg-tasks .mg-estimate .mg-amount { font-weight: 600; margin-left: auto; }
 .mg-tasks .mg-keys-box { border: 1px solid var(--border-color, #444); border-radius: 6px; padding: 8px; }`;
 
 function viewUrl(api, entry) {
@@ -147,6 +155,33 @@ function spendingBlock(spending) {
         el("td", {}, g.title), el("td", {}, spendLine(g.today)), el("td", {}, spendLine(g.month))))));
 }
 
+/** The open workflow's estimate per gateway: its total for one run, the budgets with what was spent
+ * and what is left, the balance where the gateway tells it, and a warning where it would pass. */
+function estimateBlock(estimate, money, titles) {
+  const answer = estimate?.answer;
+  if (!answer && !estimate?.error) return null;
+  const locale = pageLocale();
+  const gateways = [...new Set([...Object.keys(answer?.totals ?? {}), ...Object.keys(answer?.budgets ?? {}),
+    ...Object.keys(money?.balance ?? {})])];
+  const rows = gateways.map((gateway) => {
+    const total = answer?.totals?.[gateway];
+    const currency = money?.currencies?.[gateway] ?? { code: total?.currency, sign: total?.sign };
+    const budgets = Object.entries(answer?.budgets?.[gateway] ?? {});
+    const balance = balanceText(money?.balance?.[gateway], locale);
+    return el("div", { "data-mg-estimate": gateway },
+      el("div", { class: "mg-total" }, el("span", {}, titles[gateway] ?? gateway),
+        total ? el("span", { class: "mg-amount", "data-mg-total": gateway }, totalText(total, locale)) : null),
+      ...budgets.map(([period, b]) => el("div", { class: "mg-dim", "data-mg-budget-left": `${gateway}.${period}` },
+        budgetText(period, b, currency, locale))),
+      balance ? el("div", { class: "mg-dim", "data-mg-balance": gateway }, balance) : null,
+      answer?.over?.[gateway] ? el("div", { class: "mg-bad" }, t("price.wouldPass", { why: answer.over[gateway] })) : null);
+  });
+  return el("div", { class: "mg-estimate" },
+    el("div", { class: "mg-dim" }, t("price.estimate")),
+    estimate.error ? el("div", { class: "mg-bad" }, estimate.error) : null,
+    ...(rows.length ? rows : [el("div", { class: "mg-dim" }, t("price.noPaid"))]));
+}
+
 /** The tab's content, mounted into the element the frontend gives it. */
 export function tasksPanel(app, api, catalog) {
   style("mg-tasks-style", CSS);
@@ -154,11 +189,22 @@ export function tasksPanel(app, api, catalog) {
   const state = { limit: PAGE, body: null, spending: null, error: null, showKeys: false, timer: null, shown: "" };
   const list = el("div", { style: "display: flex; flex-direction: column; gap: 6px" });
   const spend = el("div");
+  const costs = el("div");
+  state.estimate = currentEstimate();
+  state.money = null;
+  state.moneyAt = 0;
+  state.titles = {};
+  api.fetchApi("/model_gateway/status").then(json).then((status) => {
+    state.titles = Object.fromEntries((status.gateways ?? []).map((g) => [g.id, g.title]));
+    render();
+  }).catch(() => {});
   const foot = el("div", { class: "mg-dim" });
   const keysBox = el("div", { class: "mg-keys-box", style: "display: none" });
   const ctx = { api, app, taskGateways: catalog.task_gateways ?? ["seacloud", "gptunnel", "opencomputing"] };
 
   const render = () => {
+    const titles = { ...state.titles, ...Object.fromEntries((state.spending?.gateways ?? []).map((g) => [g.id, g.title])) };
+    costs.replaceChildren(...[estimateBlock(state.estimate, state.money, titles)].filter(Boolean));
     const key = JSON.stringify([state.body, state.spending, state.error, language()]);
     if (key === state.shown) return;  // unchanged: keep a preview that is playing
     state.shown = key;
@@ -185,6 +231,11 @@ export function tasksPanel(app, api, catalog) {
       state.body = tasks;
       state.spending = spending.error ? null : spending;
       state.error = null;
+      if (Date.now() - state.moneyAt > MONEY_MS) {
+        state.moneyAt = Date.now();
+        const money = await api.fetchApi("/model_gateway/money").then(json);
+        state.money = money.error ? null : money;
+      }
     } catch (error) {
       state.error = String(error);
     }
@@ -212,8 +263,22 @@ export function tasksPanel(app, api, catalog) {
     if (state.showKeys) keysBox.replaceChildren(keyPanel(api));
   } }, t("keys.open"));
   root.append(el("div", { class: "mg-head" }, el("h3", {}, t("tasks.title")),
-    el("button", { onclick: refresh }, t("tasks.refresh")), keysButton), keysBox, spend, list, foot);
-  root.mgRefresh = refresh;
+    el("button", { onclick: () => {
+      state.moneyAt = 0;
+      schedulePrices();
+      refresh();
+    } }, t("tasks.refresh")), keysButton), keysBox, costs, spend, list, foot);
+  root.mgRefresh = () => {
+    state.moneyAt = 0;
+    schedulePrices();  // what was spent changed: what is left too
+    return refresh();
+  };
+  const stop = onEstimate((estimate) => {
+    if (!root.isConnected && state.body) return void stop();
+    state.estimate = estimate;
+    render();
+  });
+  schedulePrices();
   refresh();
   return root;
 }
