@@ -116,7 +116,7 @@ def test_completed_with_error_is_a_failure_naming_the_reason(emulator, outcome, 
     emulator.jobs.next_outcomes(outcome)
     with pytest.raises(GatewayError, match=message) as caught:
         await_images(seacloud_submit())
-    assert "Change the seed" in caught.value.hint
+    assert "Run the workflow again" in caught.value.hint
 
 
 def test_black_image_is_an_error_not_an_output(emulator):
