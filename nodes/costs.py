@@ -18,13 +18,18 @@ def _int(value, default: int) -> int:
     return number if number > 0 else default
 
 
+def _text(value) -> str:
+    """A text widget's value; anything else is the node's own validation's to refuse."""
+    return value.strip() if isinstance(value, str) else ""
+
+
 def _count(inputs: dict) -> int:
     return _int(inputs.get("count"), 1)
 
 
 def _chat(gateway: str):
     def read(inputs: dict):
-        model = (inputs.get("custom_model") or "").strip() or inputs.get("model")
+        model = _text(inputs.get("custom_model")) or inputs.get("model")
         if not model:
             return None
         # the answer's length is at most max_tokens: the estimate is the most it can cost
@@ -38,7 +43,7 @@ def _chat(gateway: str):
 
 def _video(operation: str):
     def read(inputs: dict):
-        name = (inputs.get("custom_model") or "").strip() or inputs.get("model")
+        name = _text(inputs.get("custom_model")) or inputs.get("model")
         if not name:
             return None
         row = catalog.video_model(operation, name)
@@ -52,7 +57,7 @@ def _video(operation: str):
 
 def _images(gateway: str, model_input: str | None, fixed: str | None = None, video=()):
     def read(inputs: dict):
-        model = fixed or (inputs.get("custom_model_id") or "").strip() or inputs.get(model_input)
+        model = fixed or _text(inputs.get("custom_model_id")) or inputs.get(model_input)
         if not model:
             return None
         count = _count(inputs)
@@ -96,7 +101,11 @@ def billed(method):
     runs each list item in a task of its own, so each item sees its own run."""
     @functools.wraps(method)
     async def run(self, **inputs):
-        token = _running.set(run_of(type(self).__name__, inputs))
+        try:
+            reading = run_of(type(self).__name__, inputs)
+        except (TypeError, ValueError, AttributeError):
+            reading = None  # inputs the node's own validation refuses before any create
+        token = _running.set(reading)
         try:
             return await method(self, **inputs)
         finally:

@@ -99,8 +99,13 @@ def widgets(node_id):
                 yield name
 
 
+# Nodes that send nothing to a gateway; their bad input is tested with them
+# (tests/test_video_join.py, tests/test_film_shots.py, tests/test_shots.py).
+OFFLINE_NODES = {"GatewayJoinVideos", "GatewayShotsPrompt", "GatewayShotsFromText"}
+
+
 def test_every_node_has_valid_inputs_here():
-    assert set(VALID) == set(nodes)
+    assert set(VALID) == set(nodes) - OFFLINE_NODES
 
 
 @pytest.mark.parametrize("node_id, field", [(n, f) for n in VALID for f in widgets(n)])
