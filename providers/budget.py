@@ -38,12 +38,8 @@ def tables(data_dir: Path, journal) -> Tables:
     def history(gateway, names, usage):
         return ledger.history_price(journal, gateway, names[0],
                                     ledger.billing_key(usage.parameters))
-    return Tables(money.Prices(stored["prices"], published_prices(data_dir), history),
+    return Tables(money.Prices(stored["prices"], history=history),
                   money.effective_budgets(stored["budgets"], env_budgets), env_budgets)
-
-
-def published_prices(data_dir: Path) -> dict:
-    return {}
 
 
 def spent(journal, now: float | None = None) -> dict:
