@@ -94,13 +94,22 @@ def run_of(class_type: str, inputs: dict):
 
 _running = contextvars.ContextVar("model_gateway_paid_run", default=None)
 
+# The hidden input a paid node's queue-time budget check names (nodes/queue_check.py): ComfyUI
+# calls VALIDATE_INPUTS only when it names an input, and shows its refusal as "<input> - <why>"
+# (1.27's dialog) or "<node> rejected the value for <input>" (newer toasts). Named `budget`, the
+# page says what refused the run; `unique_id` said nothing. It holds the node's id.
+BUDGET_INPUT = "budget"
+BUDGET_HIDDEN = {BUDGET_INPUT: "UNIQUE_ID"}
+
 
 def billed(method):
     """Mark a paid node's function: while it runs, current_run() is what this run uses (read
     from its inputs as ComfyUI passed them), for the budget check before each create. ComfyUI
-    runs each list item in a task of its own, so each item sees its own run."""
+    runs each list item in a task of its own, so each item sees its own run. The hidden
+    `budget` input is the queue check's, not the node's."""
     @functools.wraps(method)
     async def run(self, **inputs):
+        inputs.pop(BUDGET_INPUT, None)
         try:
             reading = run_of(type(self).__name__, inputs)
         except (TypeError, ValueError, AttributeError):

@@ -8,7 +8,7 @@ import time
 
 from ..providers import catalog
 from . import comfy
-from .costs import billed
+from .costs import BUDGET_HIDDEN, billed
 from .tasks import (TaskNode, count_input, seed_input, shot_seed, start_jobs, start_task,
                     usage_json)
 
@@ -44,7 +44,7 @@ class SeaCloudSubmit(TaskNode):
             "image_field": ("STRING", {"default": "", "tooltip":
                             "Body field for the images, for a model not in the list (e.g. "
                             "image_urls for a list, image_url for one image)."}),
-        }, "hidden": {"unique_id": "UNIQUE_ID"}}
+        }, "hidden": {"unique_id": "UNIQUE_ID", **BUDGET_HIDDEN}}
 
     @billed
     async def submit(self, model_id, prompt, params_json, seed, count, custom_model_id="", images=None,
@@ -112,7 +112,7 @@ class GPTunnelSeedream3Submit(TaskNode):
                                            "prefer image_url where you have one."}),
             "image_url": ("STRING", {"default": "", "tooltip":
                           "A public URL of a reference image to change (one)."}),
-        }, "hidden": {"unique_id": "UNIQUE_ID"}}
+        }, "hidden": {"unique_id": "UNIQUE_ID", **BUDGET_HIDDEN}}
 
     @billed
     async def submit(self, prompt, ar, seed, count, image=None, image_url="", unique_id=None):
@@ -188,7 +188,7 @@ class GPTunnelMediaSubmit(TaskNode):
                                            "models), sent as a data URL; prefer image_url."}),
             "image_url": ("STRING", {"default": "", "tooltip":
                           "A public URL of a reference image (the first frame for video)."}),
-        }, "hidden": {"unique_id": "UNIQUE_ID"}}
+        }, "hidden": {"unique_id": "UNIQUE_ID", **BUDGET_HIDDEN}}
 
     @billed
     async def submit(self, model, prompt, ar, seed, count, image=None, image_url="",
@@ -266,7 +266,7 @@ class GPTunnelSeedream4:
         }, "optional": {
             "images": ("IMAGE", {"tooltip": f"Up to {catalog.SEEDREAM4_MAX_IMAGES} reference "
                                             f"images (a batch), sent as data URLs."}),
-        }, "hidden": {"unique_id": "UNIQUE_ID"}}
+        }, "hidden": {"unique_id": "UNIQUE_ID", **BUDGET_HIDDEN}}
 
     @billed
     async def generate(self, prompt, size, aspect_ratio, seed, count, images=None, unique_id=None):

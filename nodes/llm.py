@@ -7,7 +7,7 @@ from dataclasses import asdict
 
 from ..providers import catalog
 from . import comfy
-from .costs import billed
+from .costs import BUDGET_HIDDEN, billed
 from .tasks import SEED_MAX, start_jobs
 
 HISTORY = "GATEWAY_CHAT_HISTORY"
@@ -68,7 +68,7 @@ class _ChatNode:
     def INPUT_TYPES(cls):
         return {"required": {**cls.extra_inputs(), **_chat_inputs(cls.GATEWAY)},
                 "optional": {**OPTIONAL_INPUTS, **cls.extra_optional()},
-                "hidden": {"unique_id": "UNIQUE_ID"}}
+                "hidden": {"unique_id": "UNIQUE_ID", **BUDGET_HIDDEN}}
 
     @classmethod
     def extra_inputs(cls) -> dict:

@@ -6,7 +6,8 @@ inputs are absent, the hidden PROMPT is empty). So the prompt handler, which Com
 the whole posted prompt just before validating it, reads what each paid node's run would cost
 against what its gateway's budgets have left, and keeps the verdicts under the prompt's id; each
 paid node's VALIDATE_INPUTS, which runs inside that prompt's execution context, answers with its
-own. Only `unique_id` (a hidden input) is named there, so ComfyUI still checks every widget.
+own. Only the hidden `budget` input (the node's id; nodes/costs.BUDGET_INPUT) is named there, so
+ComfyUI still checks every widget, and the page's refusal names the budget.
 
 Each node is checked on its own: the sum of several nodes is enforced where it is exact, when
 each create reserves its estimate in the journal before it is sent (providers/budget.py)."""
@@ -75,10 +76,11 @@ def verdict(prompt_id: str | None, node_id: str | None) -> str | None:
     return kept[1].get(str(node_id)) if kept else None
 
 
-def validate_inputs(cls, unique_id=None):
-    """VALIDATE_INPUTS of every paid node: True, or why the budget refuses this node's run."""
+def validate_inputs(cls, budget=None):
+    """VALIDATE_INPUTS of every paid node: True, or why the budget refuses this node's run.
+    `budget` is the hidden input holding the node's id (costs.BUDGET_HIDDEN)."""
     context = comfy.executing_context()
-    found = verdict(context.prompt_id if context else None, unique_id)
+    found = verdict(context.prompt_id if context else None, budget)
     return True if found is None else found
 
 

@@ -8,7 +8,7 @@ from ..providers import catalog
 from ..providers.catalog import DEFAULT
 from . import comfy
 from .image import PROMPT
-from .costs import billed
+from .costs import BUDGET_HIDDEN, billed
 from .tasks import TaskNode, await_task, seed_input, shot_seed, start_task, usage_json
 
 VIDEO_TIMEOUT = 1800
@@ -90,7 +90,7 @@ class _OpenComputingVideo(TaskNode):
                       "The model; its OpenComputing llmid is looked up by the pack."}),
             "prompt": PROMPT, **cls.media_inputs(), **_parameter_inputs(),
         }, "optional": {**cls.optional_inputs(), "custom_model": CUSTOM_MODEL},
-            "hidden": {"unique_id": "UNIQUE_ID"}}
+            "hidden": {"unique_id": "UNIQUE_ID", **BUDGET_HIDDEN}}
 
     @classmethod
     def media_inputs(cls) -> dict:

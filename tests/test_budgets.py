@@ -4,6 +4,7 @@ processes sharing one journal, and spending survives restarts and starts again e
 Through real HTTP against the emulator (SeaCloud: it reports no cost, so the estimate counts)."""
 from __future__ import annotations
 
+import inspect
 import json
 import os
 import subprocess
@@ -311,14 +312,19 @@ def test_the_queue_check_judges_each_paid_node_of_a_posted_prompt(emulator, monk
     def validate(node_id):
         context = types.SimpleNamespace(prompt_id=prompt_id, node_id=node_id, list_index=0)
         monkeypatch.setattr(comfy, "executing_context", lambda: context)
-        return cls.VALIDATE_INPUTS(unique_id=node_id)
+        return cls.VALIDATE_INPUTS(budget=node_id)
 
     refused = validate("5")
     assert "this run's estimate $0.08" in refused and "$0.06 left" in refused
     assert validate("6") is True
     assert "VALIDATE_INPUTS" not in dir(PACK_CLASSES["GatewayAwaitImages"])
+    costs = submodule("nodes.costs")
+    for name in costs.PAID_NODES:  # the refusal names the hidden `budget` input, on every paid node
+        paid = PACK_CLASSES[name]
+        assert paid.INPUT_TYPES()["hidden"]["budget"] == "UNIQUE_ID", name
+        assert inspect.getfullargspec(paid.VALIDATE_INPUTS).args[1:] == ["budget"], name
     monkeypatch.setattr(comfy, "executing_context", lambda: None)
-    assert cls.VALIDATE_INPUTS(unique_id="5") is True  # outside a prompt: the send still checks
+    assert cls.VALIDATE_INPUTS(budget="5") is True  # outside a prompt: the send still checks
 
 
 def test_a_fault_in_the_queue_check_never_stops_a_prompt(emulator, monkeypatch, caplog):

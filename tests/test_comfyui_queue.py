@@ -79,6 +79,9 @@ def test_a_prompt_over_budget_is_refused_at_queue_time_and_one_that_fits_runs(co
     text = " ".join(e["details"] for e in errors)
     assert "day budget of $0.06" in text and "spent $0.04 today" in text, text
     assert "MODEL_GATEWAY_BUDGETS" in text
+    # the page names the input that refused: the hidden `budget`, not `unique_id`
+    assert [e["extra_info"]["input_name"] for e in errors] == ["budget"], errors
+    assert text.startswith("budget - "), text
     assert list(refused["node_errors"]) == ["1"]
     jobs = comfyui.get("/model_gateway/tasks")["jobs"]
     assert len(jobs) == 1  # the refused prompt sent nothing

@@ -26,8 +26,10 @@ emulator: nothing is paid), its own user directory, and checks:
     node of two example workflows shows one run's price, whole, above the title, with its source
     in the tooltip, and follows the count and duration widgets; "price unknown" where none is
     known; Settings → Prices and budgets writes a price and names a refused one next to its
-    field; the Gateway tasks tab shows the workflow's total and the day budget; and a budget
-    below one run is refused at queue time (a node error naming the budget), nothing sent
+    field; the Gateway tasks tab shows the workflow's total and the day budget; the key panel and
+    the Gateway tasks tab show the balance where GET /model_gateway/money has one (skipped where
+    it has none); and a budget below one run is refused at queue time (a node error naming the
+    budget, for a script's post and shown on the page for a Run), nothing sent
   and every node's help page (en, zh, ru), and the Gateway tasks tab: it lists the jobs with previews, shows what each gateway reported,
   names on each job the worker that made it (this ComfyUI's host and process id), and resumes
   waiting for a job left unfinished by Cancel.
@@ -387,6 +389,19 @@ window.__mg = {
         return b.width > 0 && (b.right > box.right + 1 || b.left < box.left - 1);
       }).length };
   },
+  // each gateway's balance line in a panel (.mg-keys, .mg-tasks): {gateway: text}
+  balances(panel) {
+    return Object.fromEntries([...document.querySelectorAll(`${panel} [data-mg-balance]`)]
+      .filter((e) => e.textContent && e.getBoundingClientRect().width > 0).map((e) => [e.dataset.mgBalance, e.textContent]));
+  },
+  // what the page shows of a refused prompt: the frontend's node errors, its dialog or toast
+  refusalShown() {
+    const errors = app.lastNodeErrors ?? {};
+    const shown = [...document.querySelectorAll('[role=dialog], .p-dialog, .p-toast-message, [role=alert]')]
+      .filter((e) => e.getBoundingClientRect().width > 0).map((e) => e.innerText.trim()).filter(Boolean);
+    return { nodeErrors: Object.fromEntries(Object.entries(errors).map(([id, e]) => [id,
+      (e.errors ?? []).map((x) => `${x.message}: ${x.details}`)])), shown };
+  },
   async clickJobButton(id, label) {
     const card = document.querySelector(`.mg-tasks [data-mg-job="${id}"]`);
     const button = [...(card?.querySelectorAll('button') ?? [])].find((b) => b.textContent === label);
@@ -438,12 +453,18 @@ class Check:
     def __init__(self, out: Path):
         self.out = out
         self.results: list[tuple[str, bool, str]] = []
+        self.skipped: list[tuple[str, str]] = []
 
     def record(self, name: str, ok: bool, detail: str = "") -> bool:
         self.results.append((name, ok, detail))
         print(f"  {'PASS' if ok else 'FAIL'} {name}" + (f" — {detail}" if detail and not ok else ""),
               flush=True)
         return ok
+
+    def skip(self, name: str, why: str) -> None:
+        """A check that cannot be made here (what it needs is absent): said, neither passed nor failed."""
+        self.skipped.append((name, why))
+        print(f"  SKIP {name} — skipped: {why}", flush=True)
 
 
 class Session:
@@ -476,6 +497,9 @@ class Session:
 
     def ok(self, name: str, ok: bool, detail="") -> bool:
         return self.check.record(f"{self.label}: {name}", bool(ok), str(detail)[:600])
+
+    def skip(self, name: str, why: str) -> None:
+        self.check.skip(f"{self.label}: {name}", why)
 
     # 1 ---------------------------------------------------------------------------------------
     def workflows_load_faithfully(self) -> None:
@@ -729,6 +753,41 @@ class Session:
         self.ok("the Gateway tasks tab shows the workflow's total before Run (₽6.25)", total, total)
         self.ok("and the day budget with what is spent and left", total and "of ₽100 spent" in total, total)
 
+    def balance_shown(self, category: str) -> None:
+        """Where GET /model_gateway/money gives a gateway's balance (GPTunnel's /v1/balance, the
+        emulator's in sandbox mode), the key panel and the Gateway tasks tab show it."""
+        names = ("the key panel shows the balance GET /money gives",
+                 "the Gateway tasks tab shows the balance GET /money gives")
+        balances = {g: b for g, b in (self.js("__mg.money()")["body"].get("balance") or {}).items() if b}
+        if not balances:
+            for name in names:
+                self.skip(name, "no balance in /money")
+            return
+        wanted = json.dumps(sorted(balances))
+        self.js(f"__mg.openSettings({json.dumps(category)})")
+        keys = self._balances_in(".mg-keys", wanted)
+        self.js("document.querySelector('.mg-keys [data-mg-balance=gptunnel]')?.scrollIntoView({block: 'center'})")
+        time.sleep(0.3)
+        self.shot("balance-keys")
+        self.ok(f"{names[0]}: {balances}", _balances_match(balances, keys), keys)
+        self.js("__mg.closeDialogs()")
+        time.sleep(0.5)
+        saved = self.js("__mg.template('text_to_image_seedream')")
+        self.js(f"__mg.load({json.dumps(saved)})")
+        self.js("__mg.openTasks()")
+        self.js("document.querySelector('.mg-tasks button')?.click()")  # Refresh: GET /money again
+        tasks = self._balances_in(".mg-tasks .mg-estimate", wanted)
+        self.shot("balance-tasks")
+        self.ok(f"{names[1]}: {balances}", _balances_match(balances, tasks), tasks)
+
+    def _balances_in(self, panel: str, wanted: str) -> dict:
+        try:
+            return self.page.wait_for(
+                f"(() => {{ const b = __mg.balances({json.dumps(panel)});"
+                f" return {wanted}.every((g) => b[g]) ? b : null }})()", timeout=20)
+        except Exception:  # noqa: BLE001 - the check reports what the panel shows
+            return self.js(f"__mg.balances({json.dumps(panel)})")
+
     def budget_refused_at_queue_time(self) -> None:
         """A budget below one run: the queue refuses the workflow with a node error naming the
         budget (ComfyUI's own validation, for a script's post too), and nothing is sent."""
@@ -746,9 +805,19 @@ class Session:
         errors = json.dumps((answer.get("body") or {}).get("node_errors") or {}, ensure_ascii=False)
         self.ok("a run over the day budget is refused at queue time with a node error naming the budget",
                 answer["status"] == 400 and "budget" in errors, answer)
+        node = str(self.js("__mg.nodeId('GPTunnelSeedream4')"))
         self.js("app.queuePrompt(0, 1).then(String)")
-        time.sleep(3)
+        try:
+            shown = self.page.wait_for(
+                "(() => { const r = __mg.refusalShown(); return r.shown.some((t) => /budget/i.test(t))"
+                f" && (r.nodeErrors[{json.dumps(node)}] ?? []).some((t) => /budget/.test(t)) ? r : null }})()",
+                timeout=10)
+        except Exception:  # noqa: BLE001 - reported below with what the page shows
+            shown = None
+        time.sleep(1)
         self.shot("budget-refused")
+        self.ok("Run from the page: the node error naming the budget is shown on the page and on the node",
+                shown, shown or self.js("__mg.refusalShown()"))
         self.js("__mg.closeDialogs()")
         jobs_after = self.js("fetch('/model_gateway/tasks').then((r) => r.json()).then((b) => b.total)")
         history_after = self.js("fetch('/api/history').then((r) => r.json()).then((h) => Object.keys(h).length)")
@@ -817,6 +886,29 @@ WORDS = {
            "usage": lambda s: "токенов" in s, "tasks": ["Задачи шлюзов", "сегодня", "в этом месяце"],
            "resume": "Ждать дальше"},
 }
+
+
+def _balances_match(balances: dict, shown: dict) -> bool:
+    """Each balance as GET /money gives it, in the page's English: "balance ₽1,234.5" (the amount
+    read back from the text), "(credit limit …)" where there is one, or the problem where it could
+    not be read."""
+    for gateway, balance in balances.items():
+        text = shown.get(gateway) or ""
+        if balance.get("problem"):
+            if not (text.startswith("balance not read:") and balance["problem"] in text):
+                return False
+            continue
+        found = re.match(r"balance (\D*?)([\d,]+(?:\.\d+)?)", text)
+        if not found:
+            return False
+        amount = float(found[2].replace(",", "")) * (-1 if re.search("[-\u2212]", found[1]) else 1)
+        if abs(amount - float(balance["amount"])) > 1e-9:
+            return False
+        if balance.get("sign") and balance["sign"] not in found[1]:
+            return False
+        if bool(float(balance.get("credit_limit") or 0)) != ("credit limit" in text):
+            return False
+    return True
 
 
 def _page_text(language: str, key: str) -> str:
@@ -900,6 +992,7 @@ def run(args) -> int:
                         for step, *more in ((session.price_badges,),
                                             (session.money_panel, WORDS["en"]["category"]),
                                             (session.tasks_totals,),
+                                            (session.balance_shown, WORDS["en"]["category"]),
                                             (session.budget_refused_at_queue_time,)):
                             _guarded(session, step, *more)
                         session.js(f"__mg.money({json.dumps({'prices': {}, 'budgets': {}})})")
@@ -923,8 +1016,10 @@ def run(args) -> int:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
     failed = [r for r in check.results if not r[1]]
-    print(f"\n{len(check.results) - len(failed)} of {len(check.results)} checks passed, "
-          f"screenshots in {out}")
+    print(f"\n{len(check.results) - len(failed)} of {len(check.results)} checks passed"
+          + (f", {len(check.skipped)} skipped" if check.skipped else "") + f", screenshots in {out}")
+    for name, why in check.skipped:
+        print(f"SKIPPED {name}: {why}")
     for name, _, detail in failed:
         print(f"FAILED {name}: {detail}")
     return 1 if failed or not check.results else 0

@@ -1,10 +1,13 @@
-// The key panel: each gateway's key state (never the key), a password field to set or replace
-// it, CloudBase's env id and base-URL overrides, and a connection test. Keys go from the panel
+// The key panel: each gateway's key state (never the key), its balance where the gateway tells it
+// (GET /model_gateway/money; GPTunnel), a password field to set or replace it, CloudBase's env id
+// and base-URL overrides, and a connection test. Keys go from the panel
 // straight to the server's keys file: the page never stores them, and no widget holds one.
 // Shown in ComfyUI's settings dialog (full width) and in the Gateway tasks sidebar tab.
 import { el, json, style } from "./dom.js";
 import { t } from "../lib/i18n.js";
 import { keyState, settingsNote } from "../lib/format.js";
+import { balanceText } from "../lib/price.js";
+import { pageLocale } from "./price_badge.js";
 
 const CSS = `
 .mg-keys { display: flex; flex-direction: column; gap: 12px; width: 100%; box-sizing: border-box;
@@ -19,6 +22,7 @@ const CSS = `
   padding: 4px 6px; }
 .mg-keys button { padding: 4px 10px; border-radius: 4px; cursor: pointer; white-space: nowrap; }
 .mg-keys .ok { color: #4ade80; } .mg-keys .missing, .mg-keys .bad { color: #f87171; }
+.mg-keys .mg-balance:empty { display: none; }
 .mg-keys .mg-note { opacity: .75; font-size: 12px; overflow-wrap: anywhere; }
 .mg-keys code { overflow-wrap: anywhere; }
 .mg-keys .mg-sandbox { background: #854d0e55; border-radius: 6px; padding: 6px 10px; }`;
@@ -47,6 +51,7 @@ function gatewayBlock(api, gateway, rerender, writable, sandbox) {
   const block = el("div", { class: "mg-gateway", "data-mg-gateway": gateway.id },
     el("h4", {}, gateway.title),
     el("div", { class: state.level }, t("keys.key", { state: state.text })),
+    el("div", { class: "mg-balance", "data-mg-balance": gateway.id }),
     el("div", { class: "mg-row" }, el("label", {}, gateway.key.name), keyInput,
       el("button", { onclick: () => keyInput.value.trim() && save({ [gateway.key.name]: keyInput.value.trim() }, keyInput) },
         t("keys.save")),
@@ -70,11 +75,27 @@ function gatewayBlock(api, gateway, rerender, writable, sandbox) {
   return block;
 }
 
-/** The panel, filled once the server's key status arrives. */
+/** Each gateway's balance line from GET /money's `balance` (a gateway with none has no line). */
+function showBalances(root, balances) {
+  for (const line of root.querySelectorAll("[data-mg-balance]")) {
+    const balance = balances?.[line.dataset.mgBalance];
+    line.className = `mg-balance ${balance?.problem ? "bad" : "mg-note"}`;
+    line.textContent = balanceText(balance, pageLocale());
+  }
+}
+
+/** The panel, filled once the server's key status arrives; the balances as GET /money gives them
+ * (asked on its own: it may ask the gateway, and the keys need not wait for it). */
 export function keyPanel(api) {
   style("mg-keys-style", CSS);
   const root = el("div", { class: "mg-keys" }, el("span", { class: "mg-note" }, t("keys.loading")));
-  const render = (status) => {
+  let balances = null;
+  const askBalances = () => api.fetchApi("/model_gateway/money").then(json).then((body) => {
+    if (body.error) return;
+    balances = body.balance ?? {};
+    showBalances(root, balances);
+  }).catch(() => {});
+  const render = (status, keyChanged = false) => {
     const note = settingsNote(status);
     const where = t("keys.where", { file: "\u0000" }).split("\u0000");
     // replaceChildren skips nothing: only elements go in (a null would show as "null")
@@ -82,13 +103,16 @@ export function keyPanel(api) {
       status.sandbox ? el("div", { class: "mg-sandbox" }, t("keys.sandbox")) : null,
       el("div", { class: "mg-note" }, where[0], el("code", {}, status.keys_file), where[1] ?? ""),
       note ? el("div", { class: "mg-note" }, note) : null,
-      ...status.gateways.map((g) => gatewayBlock(api, g, render, !note, status.sandbox)),
+      ...status.gateways.map((g) => gatewayBlock(api, g, (body) => render(body, true), !note, status.sandbox)),
     ].filter(Boolean));
+    showBalances(root, balances);
+    if (keyChanged) askBalances();  // another key: another balance
   };
   api.fetchApi("/model_gateway/status").then(json)
     .then((body) => (body.error ? Promise.reject(body.error) : render(body))).catch((error) => {
       root.replaceChildren(el("span", { class: "bad" }, t("keys.readError", { error })));
     });
+  askBalances();
   return root;
 }
 
