@@ -395,12 +395,16 @@ window.__mg = {
       .filter((e) => e.textContent && e.getBoundingClientRect().width > 0).map((e) => [e.dataset.mgBalance, e.textContent]));
   },
   // what the page shows of a refused prompt: the frontend's node errors, its dialog or toast
+  // (1.27: a dialog with the message; newer: an error overlay "<node> rejected the value for budget")
   refusalShown() {
     const errors = app.lastNodeErrors ?? {};
-    const shown = [...document.querySelectorAll('[role=dialog], .p-dialog, .p-toast-message, [role=alert]')]
+    const shown = [...document.querySelectorAll('[role=dialog], .p-dialog, .p-toast-message, [role=alert], '
+      + '[role=status], [data-testid=error-overlay]')]
       .filter((e) => e.getBoundingClientRect().width > 0).map((e) => e.innerText.trim()).filter(Boolean);
     return { nodeErrors: Object.fromEntries(Object.entries(errors).map(([id, e]) => [id,
-      (e.errors ?? []).map((x) => `${x.message}: ${x.details}`)])), shown };
+      (e.errors ?? []).map((x) => `${x.message}: ${x.details}`)])), shown,
+      // drawn in red: newer frontends flag the node, 1.27's canvas draws from lastNodeErrors itself
+      marked: this.nodes().filter((n) => n.has_errors || errors[n.id]?.errors?.length).map((n) => String(n.id)) };
   },
   async clickJobButton(id, label) {
     const card = document.querySelector(`.mg-tasks [data-mg-job="${id}"]`);
@@ -769,7 +773,7 @@ class Session:
         self.js("document.querySelector('.mg-keys [data-mg-balance=gptunnel]')?.scrollIntoView({block: 'center'})")
         time.sleep(0.3)
         self.shot("balance-keys")
-        self.ok(f"{names[0]}: {balances}", _balances_match(balances, keys), keys)
+        self.ok(f"{names[0]} ({', '.join(sorted(balances))})", _balances_match(balances, keys), (balances, keys))
         self.js("__mg.closeDialogs()")
         time.sleep(0.5)
         saved = self.js("__mg.template('text_to_image_seedream')")
@@ -778,7 +782,7 @@ class Session:
         self.js("document.querySelector('.mg-tasks button')?.click()")  # Refresh: GET /money again
         tasks = self._balances_in(".mg-tasks .mg-estimate", wanted)
         self.shot("balance-tasks")
-        self.ok(f"{names[1]}: {balances}", _balances_match(balances, tasks), tasks)
+        self.ok(f"{names[1]} ({', '.join(sorted(balances))})", _balances_match(balances, tasks), (balances, tasks))
 
     def _balances_in(self, panel: str, wanted: str) -> dict:
         try:
@@ -805,13 +809,15 @@ class Session:
         errors = json.dumps((answer.get("body") or {}).get("node_errors") or {}, ensure_ascii=False)
         self.ok("a run over the day budget is refused at queue time with a node error naming the budget",
                 answer["status"] == 400 and "budget" in errors, answer)
-        node = str(self.js("__mg.nodeId('GPTunnelSeedream4')"))
+        node = json.dumps(str(self.js("__mg.nodeId('GPTunnelSeedream4')")))
+        self.js("__mg.openTasks()")
+        self.js("__mg.focus('GPTunnelSeedream4', 420)")
         self.js("app.queuePrompt(0, 1).then(String)")
         try:
             shown = self.page.wait_for(
                 "(() => { const r = __mg.refusalShown(); return r.shown.some((t) => /budget/i.test(t))"
-                f" && (r.nodeErrors[{json.dumps(node)}] ?? []).some((t) => /budget/.test(t)) ? r : null }})()",
-                timeout=10)
+                f" && (r.nodeErrors[{node}] ?? []).some((t) => /budget/.test(t)) && r.marked.includes({node})"
+                " ? r : null })()", timeout=10)
         except Exception:  # noqa: BLE001 - reported below with what the page shows
             shown = None
         time.sleep(1)
