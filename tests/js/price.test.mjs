@@ -77,12 +77,21 @@ test("budgets and balances", () => {
   setLanguage("en");
   const rub = { code: "RUB", sign: "₽" };
   assert.equal(budgetText("day", { budget: 15, spent: 5, left: 10 }, rub, "en"), "day: ₽5 of ₽15 spent, ₽10 left");
-  assert.equal(balanceText({ amount: 830.5, credit_limit: 0, currency: "RUB", sign: "₽", checked_at: 1 }, "en"),
-    "balance ₽830.5");
+  // the shape GET /model_gateway/money gives (GPTunnel's /v1/balance): whole cents, as an account reads
+  const gptunnel = { amount: 1234.5, credit_limit: 0, currency: "RUB", sign: "₽", checked_at: 1765155000, problem: null };
+  assert.equal(balanceText(gptunnel, "en"), "balance ₽1,234.50");
+  assert.equal(balanceText({ ...gptunnel, amount: 830 }, "en"), "balance ₽830.00");
   assert.equal(balanceText({ amount: 10, credit_limit: 100, currency: "RUB", sign: "₽" }, "en"),
-    "balance ₽10 (credit limit ₽100)");
+    "balance ₽10.00 (credit limit ₽100.00)");
+  assert.equal(balanceText({ ...gptunnel, amount: -5.5 }, "en"), "balance -₽5.50");
   assert.equal(balanceText({ problem: "the key was refused" }, "en"), "balance not read: the key was refused");
+  assert.equal(balanceText({ amount: null, problem: null }, "en"), "");
   assert.equal(balanceText(undefined, "en"), "");
+  setLanguage("ru");
+  assert.equal(balanceText(gptunnel, "ru").replace(/\s/g, " "), "баланс 1 234,50 ₽");
+  setLanguage("en");
+  // a price keeps the digits it was typed with; only a balance is written in cents
+  assert.equal(moneyText(1234.5, rub, "en"), "₽1,234.5");
 });
 
 test("the estimate request and the widgets that change a price", () => {

@@ -24,19 +24,24 @@ function digits(amount) {
   return { minimumFractionDigits: 0, maximumFractionDigits: size >= 100 ? 2 : 3 };
 }
 
-/** An amount in a gateway's unit: "₽12.5", "12,5 ₽", "¥0.004", "$0.04", "12 points". */
-export function moneyText(amount, currency, locale) {
+// an account's money (a balance): whole cents, as a bank writes it
+const CENTS = { minimumFractionDigits: 2, maximumFractionDigits: 2 };
+
+/** An amount in a gateway's unit: "₽12.5", "12,5 ₽", "¥0.004", "$0.04", "12 points"; with
+ * `cents`, always two decimals ("₽1,234.50"). */
+export function moneyText(amount, currency, locale, { cents = false } = {}) {
   const where = intlLocale(locale);
   const code = currency?.code ?? "";
+  const fraction = cents ? CENTS : digits(amount);
   if (/^[A-Z]{3}$/.test(code)) {
     try {
       return new Intl.NumberFormat(where, { style: "currency", currency: code, currencyDisplay: "narrowSymbol",
-        ...digits(amount) }).format(amount);
+        ...fraction }).format(amount);
     } catch {
       // an engine without narrowSymbol: the sign the server gave, before the number
     }
   }
-  const number = new Intl.NumberFormat(where, digits(amount)).format(amount);
+  const number = new Intl.NumberFormat(where, fraction).format(amount);
   if (currency?.sign) return `${currency.sign}${number}`;
   return t("price.points", { n: number, unit: code === "points" || !code ? t("price.pointsUnit") : code });
 }
@@ -94,16 +99,16 @@ export function budgetText(period, budget, currency, locale) {
     left: money(budget.left) });
 }
 
-/** A gateway's balance ({amount, credit_limit, currency, sign, checked_at, problem}). */
+/** A gateway's balance as GET /money gives it ({amount, credit_limit, currency, sign, checked_at,
+ * problem}): "balance ₽1,234.50", its credit limit where it has one, or why it could not be read. */
 export function balanceText(balance, locale) {
   if (!balance) return "";
   if (balance.problem) return t("price.balanceProblem", { problem: balance.problem });
   if (balance.amount == null) return "";
   const currency = { code: balance.currency, sign: balance.sign };
-  let text = t("price.balance", { amount: moneyText(Number(balance.amount), currency, locale) });
-  if (Number(balance.credit_limit)) {
-    text += ` ${t("price.creditLimit", { amount: moneyText(Number(balance.credit_limit), currency, locale) })}`;
-  }
+  const money = (n) => moneyText(Number(n), currency, locale, { cents: true });
+  let text = t("price.balance", { amount: money(balance.amount) });
+  if (Number(balance.credit_limit)) text += ` ${t("price.creditLimit", { amount: money(balance.credit_limit) })}`;
   return text;
 }
 
