@@ -692,7 +692,8 @@ class Session:
         self.ok("the badge is whole and above the title, not over it",
                 badge and badge.get("whole") and badge.get("clear"), badge)
         self.ok("the badge's tooltip says the source and how it adds up",
-                badge and "your price" in badge.get("title", "") and "1 images × ₽3.125" in badge.get("title", "")
+                badge and "your price" in badge.get("title", "")
+                and re.search(r"\b1 images? × ₽3\.125", badge.get("title", ""))
                 and (not badge["vue"] or badge.get("tooltip") == badge["title"]), badge)
         self.ok("Comfy's api_node flag is not set", badge and not badge["apiNode"], badge)
         node = self.js("__mg.nodeId('GPTunnelSeedream4')")

@@ -1,7 +1,7 @@
 // The key panel: each gateway's key state (never the key), its balance where the gateway tells it
 // (GET /model_gateway/money; GPTunnel), a password field to set or replace it, CloudBase's env id
-// and base-URL overrides, and a connection test. Keys go from the panel
-// straight to the server's keys file: the page never stores them, and no widget holds one.
+// and base-URL overrides, and a connection test. Keys go from the panel straight to the server's
+// keys file: the page never stores them, and no widget holds one.
 // Shown in ComfyUI's settings dialog (full width) and in the Gateway tasks sidebar tab.
 import { el, json, style } from "./dom.js";
 import { t } from "../lib/i18n.js";
