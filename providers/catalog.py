@@ -246,6 +246,10 @@ class VideoModel:
         return self.model or self.listed or self.name
 
 
+# The video nodes' operations and the catalog id OpenComputing lists (and prices) their models
+# under.
+OPERATION_CATALOGS = {"t2v": "t2v", "i2v": "i2v", "r2v": "ref2v"}
+
 VIDEO_PARAMETERS = ("duration", "resolution", "ratio", "size", "negative_prompt", "off_peak")
 
 
