@@ -7,9 +7,8 @@ import contextvars
 import functools
 
 from ..providers import catalog
-from ..providers.catalog import OPERATION_CATALOGS
+from ..providers.catalog import OPERATION_CATALOGS, price_key
 from ..providers.money import Usage
-from ..providers.published_prices import price_key
 
 
 def _int(value, default: int) -> int:

@@ -250,6 +250,12 @@ class VideoModel:
 # under.
 OPERATION_CATALOGS = {"t2v": "t2v", "i2v": "i2v", "r2v": "ref2v"}
 
+
+def price_key(catelogid: str, model: str) -> str:
+    """What OpenComputing's published price of a model is kept under (published_prices.py):
+    one model name can be listed, and priced, under several catalog ids."""
+    return f"{catelogid}/{model}"
+
 VIDEO_PARAMETERS = ("duration", "resolution", "ratio", "size", "negative_prompt", "off_peak")
 
 

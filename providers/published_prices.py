@@ -33,10 +33,6 @@ READ_TIMEOUT = 15.0
 FOLDER = "prices"
 
 
-def price_key(catelogid: str, model: str) -> str:
-    return f"{catelogid}/{model}"
-
-
 def priced_models() -> list[tuple[str, str]]:
     """(catelogid, model) of every OpenComputing model the catalog runs."""
     found = [(catalog.OPERATION_CATALOGS[m.operation], m.listed_name) for m in catalog.VIDEO_MODELS]
@@ -144,7 +140,7 @@ def fetch(store: KeyStore) -> dict[str, list[dict]]:
         elif not isinstance(answer, BaseException):
             rules = parse(answer)
             if rules:
-                table[price_key(catelogid, model)] = rules
+                table[catalog.price_key(catelogid, model)] = rules
     if failures and len(failures) == len(models):
         raise failures[0]
     return table
