@@ -5,7 +5,8 @@ in, checked and reserved in the journal's ledger before anything is sent
 check of a prompt."""
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+import threading
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from . import balance, money, published_prices
@@ -88,12 +89,18 @@ class Spending:
     budgets: dict            # {period: amount} of the charge's gateway
     from_env: bool = False   # the budget is MODEL_GATEWAY_BUDGETS's
     balance: balance.Balance | None = None
+    # what this create's jobs have taken of the balance reading so far (its jobs run side by side)
+    _taken: list = field(default_factory=lambda: [0.0], compare=False, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, compare=False, repr=False)
 
     def reserve(self, journal, fp: str, gateway_title: str) -> None:
         """Reserve this job's estimate, or refuse it before anything is sent."""
-        if self.balance is not None and not self.balance.covers(self.charge.amount):
-            raise balance.short(self.balance, gateway_title, self.charge.model,
-                                self.charge.amount, self.charge.detail)
+        with self._lock:
+            if self.balance is not None and self.charge.amount is not None:
+                if not self.balance.covers(self._taken[0] + self.charge.amount):
+                    raise balance.short(self.balance, gateway_title, self.charge.model,
+                                        self.charge.amount, self.charge.detail)
+                self._taken[0] += self.charge.amount
         refusal = ledger.reserve(journal, fp, self.charge, self.budgets, money.period_starts())
         if refusal is not None:
             raise refused(gateway_title, self.charge, refusal, self.from_env)

@@ -86,6 +86,16 @@ def test_a_run_the_balance_cannot_cover_is_refused_before_anything_is_sent(emula
     assert refused.value.transient is False
 
 
+def test_the_jobs_of_one_run_share_the_balance(emulator):
+    """A count of 3 at ₽0.4 against ₽1: the jobs run side by side on one balance reading, so
+    two are sent and the third is refused before it is."""
+    emulator.ledger.gptunnel.balance = 1.0
+    set_money(prices={"gptunnel": {"seedream-3": {"per_image": 0.4}}})
+    with pytest.raises(GatewayError, match="balance of ₽1"):
+        seedream3_submit(seed=1, count=3)
+    assert len(emulator.calls("gptunnel", CREATE)) == 2
+
+
 def test_the_queue_check_refuses_a_run_the_last_balance_reading_cannot_cover(emulator, monkeypatch):
     comfy = submodule("nodes.comfy")
     queue_check = submodule("nodes.queue_check")
