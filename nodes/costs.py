@@ -7,6 +7,7 @@ import contextvars
 import functools
 
 from ..providers import catalog
+from ..providers.catalog import OPERATION_CATALOGS, price_key
 from ..providers.money import Usage
 
 
@@ -37,7 +38,10 @@ def _chat(gateway: str):
                       input_tokens=len(str(inputs.get("prompt") or "")) // 3 + len(
                           str(inputs.get("system_prompt") or "")) // 3)
         usage.parameters = {"max_tokens": usage.output_tokens}
-        return gateway, (str(model),), usage
+        names = (str(model),)
+        if gateway == "opencomputing":
+            names += (price_key("t2t", str(model)),)
+        return gateway, names, usage
     return read
 
 
@@ -48,9 +52,13 @@ def _video(operation: str):
             return None
         row = catalog.video_model(operation, name)
         seconds = _int(inputs.get("duration"), 0) or (row.duration if row else 0)
-        names = tuple(n for n in (name, row and row.llmid, row and row.model) if n)
+        names = tuple(n for n in (name, row and row.llmid, row and row.model) if n) + (
+            price_key(OPERATION_CATALOGS[operation], row.listed_name if row else str(name)),)
+        resolution = inputs.get("resolution")
+        if resolution in (None, "", "default"):  # nothing sent: the gateway's default is billed
+            resolution = row.resolution if row else None
         usage = Usage(runs=1, seconds=seconds, parameters={
-            "duration": seconds, "resolution": inputs.get("resolution")})
+            "duration": seconds, "resolution": resolution})
         return "opencomputing", names, usage
     return read
 

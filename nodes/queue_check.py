@@ -51,8 +51,10 @@ def on_prompt(json_data):
                                             for n in prompt.values() if isinstance(n, dict)):
             from ..providers import budget
             journal = comfy.journal()
-            found = verdicts(prompt, budget.tables(comfy.data_directory(), journal),
-                             budget.spent(journal))
+            # ComfyUI calls this on its event loop: cached prices and balances only
+            tables = budget.tables(comfy.data_directory(), journal, comfy.key_store(),
+                                   fetch=False)
+            found = verdicts(prompt, tables, budget.spent(journal))
             prompt_id = json_data.setdefault("prompt_id", str(uuid.uuid4()))
             keep(str(prompt_id), found)
     except Exception as error:  # noqa: BLE001 — the create's own reservation still holds

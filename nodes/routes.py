@@ -233,17 +233,18 @@ def register(routes, key_store=comfy.key_store) -> None:
         log.info("journal entry %s forgotten from the Gateway tasks panel", fingerprint[:12])
         return web.json_response({"id": fingerprint, "forgotten": True})
 
-    register_money(routes, refused, in_thread, journal_route, journal)
+    register_money(routes, refused, in_thread, journal_route, journal, key_store)
 
 
-def register_money(routes, refused, in_thread, journal_route, journal) -> None:
-    """Issue 17's routes: prices, budgets and spending (GET/POST /money), and the estimate of a
-    workflow's paid nodes (POST /estimate). Never a key: only tables and numbers."""
+def register_money(routes, refused, in_thread, journal_route, journal, key_store) -> None:
+    """Issue 17's routes: prices, budgets, spending and balances (GET/POST /money), and the
+    estimate of a workflow's paid nodes (POST /estimate). Never a key: only tables and
+    numbers."""
     from aiohttp import web
 
     def money_body(journal_now):
         """The tables and what was spent (read in a worker thread: the journal is a database)."""
-        from ..providers import budget, money
+        from ..providers import balance, budget, money
         from ..providers.credentials import sandbox_enabled
         stored = money.MoneySettings(journal_now).read()
         env_budgets = money.env_table(money.BUDGETS_VAR, money.check_budgets)
@@ -254,7 +255,8 @@ def register_money(routes, refused, in_thread, journal_route, journal) -> None:
                 "budgets": {"user": stored["budgets"], "env": env_budgets,
                             "effective": money.effective_budgets(stored["budgets"],
                                                                  env_budgets)},
-                "spent": budget.spent(journal_now), "balance": {}, "sandbox": sandbox_enabled()}
+                "spent": budget.spent(journal_now), "balance": balance.balances(key_store()),
+                "sandbox": sandbox_enabled()}
 
     @routes.get(PREFIX + "/money")
     @journal_route
@@ -287,9 +289,11 @@ def register_money(routes, refused, in_thread, journal_route, journal) -> None:
 
     def workflow_estimate(journal_now, runs):
         from ..providers import budget, money
-        tables = budget.tables(comfy.data_directory(), journal_now)
+        tables = budget.tables(comfy.data_directory(), journal_now, key_store())
+        readings = {gateway: tables.balance_of(gateway) for gateway, _, _ in runs.values()}
         return money.workflow_estimate(tables.prices, runs, tables.budgets,
-                                       budget.spent(journal_now))
+                                       budget.spent(journal_now),
+                                       {g: b for g, b in readings.items() if b is not None})
 
     @routes.post(PREFIX + "/estimate")
     @journal_route

@@ -5,10 +5,12 @@ in, checked and reserved in the journal's ledger before anything is sent
 check of a prompt."""
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+import threading
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from . import money
+from . import balance, money, published_prices
+from .credentials import KeyStore
 from .errors import GatewayError
 from .gateways import GATEWAYS
 from .journal import ledger
@@ -20,26 +22,42 @@ PRICE_HINT = ("Set its price in Settings → Model Gateway → Prices (or MODEL_
 
 @dataclass(frozen=True)
 class Tables:
-    """The user's prices and the budgets in force (the environment's over the written ones),
-    read once for a whole prompt or create."""
+    """The prices (the user's, the gateway's published ones, history) and the budgets in force
+    (the environment's over the written ones), read once for a whole prompt or create; and
+    where the balances come from."""
     prices: money.Prices
     budgets: dict          # {gateway: {period: amount}}
     budgets_from_env: dict
+    store: KeyStore | None = None
+    fetch: bool = True     # may ask the gateways (False on ComfyUI's event loop)
 
     def budgets_of(self, gateway: str) -> dict:
         return self.budgets.get(gateway, {})
 
+    def balance_of(self, gateway: str) -> balance.Balance | None:
+        if self.store is None:
+            return None
+        return balance.balance(self.store, gateway, fetch=self.fetch)
 
-def tables(data_dir: Path, journal) -> Tables:
-    """The price and budget tables in force, with the journal's history prices."""
+
+def tables(data_dir: Path, journal, store: KeyStore | None = None, *, fetch: bool = True
+           ) -> Tables:
+    """The price and budget tables in force, with the gateways' published prices (cached in
+    data_dir; fetched when stale unless fetch=False) and the journal's history prices."""
     stored = money.MoneySettings(journal).read()
     env_budgets = money.env_table(money.BUDGETS_VAR, money.check_budgets)
+
+    def published(gateway):
+        if store is None:
+            return {}
+        return published_prices.rules(store, data_dir, gateway, fetch_missing=fetch)
 
     def history(gateway, names, usage):
         return ledger.history_price(journal, gateway, names[0],
                                     ledger.billing_key(usage.parameters))
-    return Tables(money.Prices(stored["prices"], history=history),
-                  money.effective_budgets(stored["budgets"], env_budgets), env_budgets)
+    return Tables(money.Prices(stored["prices"], published, history),
+                  money.effective_budgets(stored["budgets"], env_budgets), env_budgets,
+                  store, fetch)
 
 
 def spent(journal, now: float | None = None) -> dict:
@@ -65,13 +83,24 @@ def charge(prices: money.Prices, gateway: str, names: tuple, usage: money.Usage)
 
 @dataclass(frozen=True)
 class Spending:
-    """What each job of one create is expected to cost, and the budgets it must fit in."""
+    """What each job of one create is expected to cost, the budgets it must fit in and the
+    balance it must fit in."""
     charge: Charge
     budgets: dict            # {period: amount} of the charge's gateway
     from_env: bool = False   # the budget is MODEL_GATEWAY_BUDGETS's
+    balance: balance.Balance | None = None
+    # what this create's jobs have taken of the balance reading so far (its jobs run side by side)
+    _taken: list = field(default_factory=lambda: [0.0], compare=False, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, compare=False, repr=False)
 
     def reserve(self, journal, fp: str, gateway_title: str) -> None:
         """Reserve this job's estimate, or refuse it before anything is sent."""
+        with self._lock:
+            if self.balance is not None and self.charge.amount is not None:
+                if not self.balance.covers(self._taken[0] + self.charge.amount):
+                    raise balance.short(self.balance, gateway_title, self.charge.model,
+                                        self.charge.amount, self.charge.detail)
+                self._taken[0] += self.charge.amount
         refusal = ledger.reserve(journal, fp, self.charge, self.budgets, money.period_starts())
         if refusal is not None:
             raise refused(gateway_title, self.charge, refusal, self.from_env)
@@ -80,14 +109,19 @@ class Spending:
 def spending(tables: Tables, gateway: str, names: tuple, usage: money.Usage) -> Spending:
     """What each job of a node's run reserves (a run of `count` is `count` jobs)."""
     return Spending(charge(tables.prices, gateway, names, per_job(usage)),
-                    tables.budgets_of(gateway), bool(tables.budgets_from_env.get(gateway)))
+                    tables.budgets_of(gateway), bool(tables.budgets_from_env.get(gateway)),
+                    tables.balance_of(gateway))
 
 
 def queue_refusal(tables: Tables, gateway: str, names: tuple, usage: money.Usage,
                   spent_now: dict) -> GatewayError | None:
     """Why a node's whole run (all its jobs) does not fit in what its gateway's budgets have
-    left (`spent_now`: money.spent), or None: the check at queue time."""
+    left (`spent_now`: money.spent) or in its balance, or None: the check at queue time."""
     whole = charge(tables.prices, gateway, names, usage)
+    reading = tables.balance_of(gateway)
+    if reading is not None and not reading.covers(whole.amount):
+        return balance.short(reading, GATEWAYS[gateway].title, whole.model, whole.amount,
+                             whole.detail)
     refusal = ledger.first_refusal(whole, tables.budgets_of(gateway), spent_now.get(gateway, {}))
     if refusal is None:
         return None

@@ -246,6 +246,16 @@ class VideoModel:
         return self.model or self.listed or self.name
 
 
+# The video nodes' operations and the catalog id OpenComputing lists (and prices) their models
+# under.
+OPERATION_CATALOGS = {"t2v": "t2v", "i2v": "i2v", "r2v": "ref2v"}
+
+
+def price_key(catelogid: str, model: str) -> str:
+    """What OpenComputing's published price of a model is kept under (published_prices.py):
+    one model name can be listed, and priced, under several catalog ids."""
+    return f"{catelogid}/{model}"
+
 VIDEO_PARAMETERS = ("duration", "resolution", "ratio", "size", "negative_prompt", "off_peak")
 
 

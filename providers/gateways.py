@@ -21,11 +21,14 @@ class Term:
     `codes` (any case), or whose message holds one of `phrases` (lower case). `action` says what
     the user should do ({title}, {console} and {key_var} are filled in). `transient`: trying
     again later can help, so a poll or a list fetch keeps going; a create is never retried for
-    it (the journal and http.retry_policy decide that, not the vocabulary)."""
+    it (the journal and http.retry_policy decide that, not the vocabulary). `money`: the
+    gateway refused for lack of balance or quota; such a refusal is never sent again, whatever
+    its HTTP status (CloudBase's token quota comes as a 429)."""
     codes: tuple[str, ...] = ()
     phrases: tuple[str, ...] = ()
     action: str = ""
     transient: bool = False
+    money: bool = False
 
     def matches(self, code: str | None, message: str | None) -> bool:
         if code is not None and str(code).upper() in self.codes:
@@ -39,6 +42,7 @@ TOP_UP = "Top up your {title} balance ({console}), then run again."
 CHECK_KEY = ("Check the {title} key: set {key_var} in the environment or in the keys file (see "
              "README, 'Keys'). Get one at {console}.")
 SLOW_DOWN = ("{title} is rate limiting: wait a little and run again, or run fewer at once.")
+MONEY_WORDS = ("balance", "credit", "quota")  # in an error no vocabulary word matches
 
 
 @dataclass(frozen=True)
@@ -66,13 +70,23 @@ class Gateway:
         term = self.term(code, message)
         return None if term is None else term.transient
 
+    def out_of_money(self, status: int | None, code: str | None, message: str | None) -> bool:
+        """Whether the gateway refused for lack of balance or quota: then the request is never
+        sent again (not even after a 429), and the user is told to top up."""
+        if status == 402 or (status == 429 and self.balance_429):
+            return True
+        term = self.term(code, message)
+        if term is not None:
+            return term.money
+        text = f"{code or ''} {message or ''}".lower()
+        return any(word in text for word in MONEY_WORDS)
+
     def hint(self, status: int | None, code: str | None, message: str | None) -> str:
         term = self.term(code, message)
         if term is not None:
             return self._fill(term.action)
         text = f"{code or ''} {message or ''}".lower()
-        if any(word in text for word in ("balance", "credit", "quota")) or status == 402 or (
-                status == 429 and self.balance_429):
+        if self.out_of_money(status, code, message):
             return self._fill(TOP_UP)
         if status in (401, 403) or any(word in text for word in (
                 "api_key", "api key", "token", "unauthorized", "invalid_env")):
@@ -101,7 +115,7 @@ SEACLOUD_VOCABULARY = (
     Term(codes=("RATE_LIMIT_EXCEEDED", "QUOTA_EXCEEDED", "RATE_LIMIT_ERROR"),
          phrases=("rate limit exceeded",), action=SLOW_DOWN, transient=True),
     Term(codes=("40201", "40202", "40203", "40204", "40205", "40206", "40207", "40208"),
-         phrases=("insufficient balance", "insufficient credits"), action=TOP_UP),
+         phrases=("insufficient balance", "insufficient credits"), action=TOP_UP, money=True),
     Term(phrases=("app not found",),
          action="SeaCloud has no model with this id: check model_id (or custom_model_id) "
                 "against the model list at {console}."),
@@ -131,10 +145,10 @@ CLOUDBASE_VOCABULARY = (
     Term(codes=("EXCEED_TOKEN_QUOTA_LIMIT",),
          action="Top up your CloudBase balance: the environment's token quota is used up. Buy "
                 "resources or switch plans in the console ({console}), or pick a model whose "
-                "quota is left."),
+                "quota is left.", money=True),
     Term(codes=("EXCEED_REQUEST_LIMIT",),
          action="The environment's call quota is used up: buy more or upgrade the plan in the "
-                "CloudBase console ({console})."),
+                "CloudBase console ({console}).", money=True),
     Term(codes=("AI_MODEL_NOT_FOUND", "AI_MODEL_NOT_SUPPORTED"),
          action="Check the model: its id must match one enabled in the CloudBase console for "
                 "this provider, and images go only to vision models."),
@@ -156,7 +170,7 @@ GPTUNNEL_VOCABULARY = (
     Term(codes=("2", "UNAUTHORIZED_REQUEST_ERROR"), phrases=("invalid token",),
          action=CHECK_KEY),
     Term(codes=("5", "INSUFFICIENT_BALANCE_ERROR"), phrases=("insufficient balance",),
-         action=TOP_UP),
+         action=TOP_UP, money=True),
     Term(codes=("3",), phrases=("invalid input",),
          action="GPTunnel refused the request's parameters (listed above): check the node's "
                 "inputs."),
@@ -181,7 +195,7 @@ OPENCOMPUTING_VOCABULARY = (
     Term(phrases=("invalid api key", "not logged in"), action=CHECK_KEY),
     Term(phrases=("insufficient balance",),
          action="Top up your OpenComputing balance at {console} (Alipay), then run again: its "
-                "429 means an insufficient balance, not a rate limit."),
+                "429 means an insufficient balance, not a rate limit.", money=True),
     Term(phrases=("missing required parameter",),
          action="OpenComputing refused the request's parameters: one it requires is missing "
                 "(named above); check the node's inputs."),

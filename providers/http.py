@@ -8,6 +8,7 @@ import os
 import queue
 import ssl
 import threading
+import time
 from dataclasses import dataclass
 from typing import Callable, Iterator, TypeVar
 from urllib.parse import urlsplit
@@ -39,26 +40,45 @@ class _Retry(Retry):
 
 
 class _CreateRetry(_Retry):
-    """For creates: retry only the statuses listed. urllib3 would also retry any 413, 429 or
-    503 that carries Retry-After, and a create is retried only where a 429 refused it."""
+    """For creates: no status is retried by urllib3 (it would also retry any 413, 429 or 503
+    that carries Retry-After); send() decides on a 429 once it has read what it says."""
 
     def is_retry(self, method, status_code, has_retry_after=False):
         return bool(self.status_forcelist) and status_code in self.status_forcelist
 
 
-def retry_policy(idempotent: bool, balance_429: bool) -> Retry:
-    """Idempotent calls (status, result, download) retry on connection errors, 408, 429 and
-    502/503/504. A call that creates something (a task, a chat reply someone pays for) retries only
-    where the gateway cannot have accepted it: the connection failed, or it answered 429 (not
-    OpenComputing, whose 429 means "insufficient balance")."""
-    throttled = set() if balance_429 else {429}
+def retry_policy(idempotent: bool) -> Retry:
+    """What urllib3 retries: for idempotent calls (status, result, download) connection errors,
+    408 and 502/503/504; for a call that creates something (a task, a chat reply someone pays
+    for) only a connection that failed, where the gateway cannot have accepted it. A 429 is
+    judged by send(), which reads it first (THROTTLE_RETRIES)."""
     if idempotent:
         return _Retry(total=5, connect=3, read=2, status=3, other=0, backoff_factor=0.5,
-                      status_forcelist=throttled | {408, 502, 503, 504}, allowed_methods=None,
+                      status_forcelist={408, 502, 503, 504}, allowed_methods=None,
                       raise_on_status=False, respect_retry_after_header=True)
-    return _CreateRetry(total=3, connect=3, read=0, status=2 if throttled else 0, other=0,
-                        backoff_factor=1.0, status_forcelist=throttled, allowed_methods=None,
-                        raise_on_status=False, respect_retry_after_header=True)
+    return _CreateRetry(total=3, connect=3, read=0, status=0, other=0, backoff_factor=1.0,
+                        status_forcelist=set(), allowed_methods=None, raise_on_status=False,
+                        respect_retry_after_header=True)
+
+
+# A 429 that throttled the call is sent again this many times (a create too: a 429 proves the
+# gateway refused it), after its Retry-After or a backoff; a 429 that says the balance or quota
+# ran out (CloudBase's token quota, OpenComputing's every 429) never is.
+THROTTLE_RETRIES = {True: 3, False: 2}
+THROTTLE_BACKOFF = {True: 0.5, False: 1.0}
+
+
+def throttle_wait(response: requests.Response, retry: int, idempotent: bool) -> float:
+    """Seconds to wait before sending again after a 429: its Retry-After (capped), else a
+    doubling backoff."""
+    value = response.headers.get("Retry-After", "")
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if seconds >= 0:
+        return min(seconds, MAX_RETRY_AFTER)
+    return THROTTLE_BACKOFF[idempotent] * (2 ** retry)
 
 
 _sessions: dict[tuple, requests.Session] = {}
@@ -70,15 +90,14 @@ def session_for(access: Access, idempotent: bool) -> requests.Session:
         loopback = urlsplit(access.base_url).hostname in ("127.0.0.1", "localhost", "::1")
     except ValueError:  # not a URL: the request itself will say so
         loopback = False
-    key = (idempotent, access.gateway.balance_429, loopback)
+    key = (idempotent, loopback)
     with _sessions_lock:
         session = _sessions.get(key)
         if session is None:
             session = requests.Session()
             # Proxies come from the environment, except for the loopback sandbox.
             session.trust_env = not loopback
-            adapter = HTTPAdapter(max_retries=retry_policy(idempotent, access.gateway.balance_429),
-                                  pool_maxsize=16)
+            adapter = HTTPAdapter(max_retries=retry_policy(idempotent), pool_maxsize=16)
             session.mount("http://", adapter)
             session.mount("https://", adapter)
             _sessions[key] = session
@@ -123,23 +142,32 @@ def send(access: Access, method: str, path: str, *, idempotent: bool, read_timeo
     sent = Sent(url, not idempotent, request_id, read_timeout * timeout_scale())
     # The error is raised outside the except block so that the raw exception (an invalid
     # header's carries the whole key) is not even its __context__.
-    failure = None
-    try:
-        response = session_for(access, idempotent).request(
-            method, url, json=json, data=data, files=files, params=params, headers=all_headers,
-            timeout=(CONNECT_TIMEOUT, sent.read_timeout), stream=True)
-    except TRANSPORT_ERRORS as exc:
-        failure = _failed(access, exc, sent, "sending")
-    if failure is not None:
-        raise failure
-    setattr(response, SENT, sent)
-    log.debug("%s %s %s -> %s", title, method, _origin(url) + _path(url), response.status_code)
-    if response.status_code >= 400:
+    for retry in range(THROTTLE_RETRIES[idempotent] + 1):
+        failure = None
+        try:
+            response = session_for(access, idempotent).request(
+                method, url, json=json, data=data, files=files, params=params,
+                headers=all_headers, timeout=(CONNECT_TIMEOUT, sent.read_timeout), stream=True)
+        except TRANSPORT_ERRORS as exc:
+            failure = _failed(access, exc, sent, "sending")
+        if failure is not None:
+            raise failure
+        setattr(response, SENT, sent)
+        log.debug("%s %s %s -> %s", title, method, _origin(url) + _path(url),
+                  response.status_code)
+        if response.status_code < 400:
+            break
         with response:
             error = error_from_response(
                 access, response, request_id,
                 maybe_accepted=sent.unsure and response.status_code in MAYBE_ACCEPTED_STATUSES)
-        raise error
+            throttled = response.status_code == 429 and not access.gateway.out_of_money(
+                error.status, error.code, error.message)
+            if not throttled or retry == THROTTLE_RETRIES[idempotent]:
+                raise error
+            wait = throttle_wait(response, retry, idempotent)
+        log.info("%s is rate limiting (429): sending again in %.1f s", title, wait)
+        time.sleep(wait)
     if not stream:
         try:
             response.content  # noqa: B018  (reads and keeps the body)

@@ -13,22 +13,19 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import tempfile
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from . import catalog, http
-from .catalog import VideoModel
+from .catalog import OPERATION_CATALOGS, VideoModel
 from .credentials import KeyStore
 from .errors import GatewayError
+from .json_file import write_whole
 
 log = logging.getLogger("model_gateway.model_lists")
 
 OPENCOMPUTING_CATALOGS = ("t2t", "t2i", "t2v", "i2v", "ref2v")
-# The video nodes' operations and the catalog id OpenComputing lists their models under.
-OPERATION_CATALOGS = {"t2v": "t2v", "i2v": "i2v", "r2v": "ref2v"}
 MAX_AGE = 24 * 3600.0  # a cached list older than this is fetched again when a name is missing
 LIST_TIMEOUT = 20.0
 FOLDER = "model_lists"
@@ -106,19 +103,9 @@ def path(directory: Path, gateway: str) -> Path:
 
 
 def save(directory: Path, gateway: str, lists: dict[str, list[ListedModel]]) -> None:
-    """Written whole or not at all (a temp file replaced), so a reader never sees half."""
-    target = path(directory, gateway)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    data = {"fetched_at": time.time(),
-            "lists": {key: [asdict(m) for m in models] for key, models in lists.items()}}
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{gateway}-")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(data, handle, ensure_ascii=False, indent=1)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_whole(path(directory, gateway), {
+        "fetched_at": time.time(),
+        "lists": {key: [asdict(m) for m in models] for key, models in lists.items()}})
 
 
 def load(directory: Path, gateway: str) -> tuple[dict[str, list[ListedModel]], float] | None:

@@ -192,23 +192,37 @@ class Prices:
     median of what the gateway reported for the same model and billing parameters before
     (history). Read once per estimate, not once per node."""
 
-    def __init__(self, user_prices: dict, published: dict | None = None, history=None):
-        self.tables = (("env", env_table(PRICES_VAR, check_prices)), ("user", user_prices),
-                       ("gateway", published or {}))
+    def __init__(self, user_prices: dict, published=None, history=None):
+        self.tables = (("env", env_table(PRICES_VAR, check_prices)), ("user", user_prices))
+        # gateway -> {name: rules} (published_prices.rules), asked once a gateway's run needs it
+        self.published = published or (lambda gateway: {})
+        self._published: dict[str, dict] = {}
         self.history = history  # (gateway, names, Usage) -> per-job amount or None
 
-    def price(self, gateway: str, names: tuple[str, ...]) -> tuple[dict, str | None]:
-        """The price of a model known by any of `names` (a node's shown name, the gateway's id)."""
+    def published_rules(self, gateway: str) -> dict:
+        if gateway not in self._published:
+            self._published[gateway] = self.published(gateway)
+        return self._published[gateway]
+
+    def price(self, gateway: str, names: tuple[str, ...], parameters: dict | None = None
+              ) -> tuple[dict, str | None]:
+        """The price of a model known by any of `names` (a node's shown name, the gateway's id,
+        its published price key), for a run with these billing parameters."""
         for source, table in self.tables:
             for name in names:
                 found = table.get(gateway, {}).get(name)
                 if found:
                     return found, source
+        for name in names:
+            rules = self.published_rules(gateway).get(name)
+            found = matching(rules, parameters or {}) if rules else {}
+            if found:
+                return found, "gateway"
         return {}, None
 
     def estimate(self, gateway: str, names: tuple[str, ...], usage: Usage) -> Estimate:
         model = names[0]
-        prices, source = self.price(gateway, names)
+        prices, source = self.price(gateway, names, usage.parameters)
         amount, detail = cost_of(gateway, prices, usage)
         if amount is None and self.history is not None:
             per_job = self.history(gateway, names, usage)
@@ -220,6 +234,21 @@ class Prices:
             return Estimate(gateway, model, None, None, detail or f"price unknown for {model}",
                             usage.runs)
         return Estimate(gateway, model, amount, source, detail, usage.runs)
+
+
+def matching(rules: list[dict], parameters: dict) -> dict:
+    """{unit: amount} of a gateway's published price rules ([{"unit", "amount", "filters"}],
+    published_prices.parse) for a run with these billing parameters: per unit, the rule whose
+    filters all match and that has the most of them."""
+    given = {k: str(v).strip().lower() for k, v in (parameters or {}).items() if v is not None}
+    best: dict[str, tuple[int, float]] = {}
+    for rule in rules:
+        filters = rule.get("filters") or {}
+        if all(given.get(name) in allowed for name, allowed in filters.items()):
+            known = best.get(rule["unit"])
+            if known is None or len(filters) > known[0]:
+                best[rule["unit"]] = (len(filters), rule["amount"])
+    return {unit: amount for unit, (_, amount) in best.items()}
 
 
 def cost_of(gateway: str, prices: dict, usage: Usage) -> tuple[float | None, str]:
@@ -264,9 +293,11 @@ def period_starts(now: float | None = None) -> dict:
     return {"day": day.timestamp(), "month": day.replace(day=1).timestamp()}
 
 
-def workflow_estimate(prices: Prices, runs: dict, budgets: dict, spent_now: dict) -> dict:
+def workflow_estimate(prices: Prices, runs: dict, budgets: dict, spent_now: dict,
+                      balances: dict | None = None) -> dict:
     """The estimate route's answer: per node, per gateway totals, the budgets set, and which
-    gateways this workflow would take past a budget. `runs`: node id -> (gateway, names, Usage)."""
+    gateways this workflow would take past a budget or its balance. `runs`: node id ->
+    (gateway, names, Usage); `balances`: gateway -> balance.Balance."""
     nodes, totals = {}, {}
     for node_id, (gateway, names, usage) in runs.items():
         estimate = prices.estimate(gateway, names, usage)
@@ -295,4 +326,10 @@ def workflow_estimate(prices: Prices, runs: dict, budgets: dict, spent_now: dict
                                  f"would take {GATEWAYS[gateway].title} past its {period} budget "
                                  f"{format_amount(gateway, budget)} (spent "
                                  f"{format_amount(gateway, already)})")
+    for gateway, reading in (balances or {}).items():
+        this_run = totals.get(gateway, {}).get("amount", 0.0)
+        if gateway in totals and gateway not in over and not reading.covers(this_run):
+            over[gateway] = (f"this workflow's estimate {format_amount(gateway, this_run)} is "
+                             f"more than the {GATEWAYS[gateway].title} balance "
+                             f"{format_amount(gateway, reading.available)}")
     return {"nodes": nodes, "totals": totals, "budgets": shown, "over": over}

@@ -19,6 +19,8 @@ def emulator() -> Emulator:
             _emulator.jobs.queue_seconds, _emulator.jobs.run_seconds = 1.5, 3.0
             _emulator.jobs.image_longest = 768
             _emulator.video.update(width=640, height=360, seconds=3.0)
+            from .emulator.billing import SANDBOX_BALANCE
+            _emulator.ledger.gptunnel.balance = SANDBOX_BALANCE
             _emulator.start()
         return _emulator
 

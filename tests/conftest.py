@@ -92,6 +92,9 @@ def emulator(_server, monkeypatch, tmp_path):
         for role, endpoint in gateway.endpoints.items():
             monkeypatch.setenv(endpoint.url_var, _server.base_url(gateway.id, role))
     monkeypatch.setenv("CLOUDBASE_ENV_ID", "env-test-123")
+    # a balance read or a failed price fetch of an earlier test is not this test's
+    submodule("providers.balance").forget()
+    submodule("providers.published_prices").forget_failures()
     return _server
 
 

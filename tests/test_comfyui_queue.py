@@ -85,3 +85,24 @@ def test_a_prompt_over_budget_is_refused_at_queue_time_and_one_that_fits_runs(co
     assert list(refused["node_errors"]) == ["1"]
     jobs = comfyui.get("/model_gateway/tasks")["jobs"]
     assert len(jobs) == 1  # the refused prompt sent nothing
+
+
+def test_a_run_the_gptunnel_balance_cannot_cover_is_refused_at_queue_time(comfyui):
+    """The sandbox's GPTunnel account (₽500, billing.SANDBOX_BALANCE) against a price of ₽400 an
+    image: one image fits, two do not. The page's money route has read the balance; ComfyUI's
+    validation refuses the run with a node error and nothing is sent."""
+    status, _ = post(comfyui.url, "/model_gateway/money",
+                     {"prices": {"gptunnel": {"seedream-3": {"per_image": 400}}}})
+    assert status == 200
+    left = comfyui.get("/model_gateway/money")["balance"]["gptunnel"]
+    assert (left["amount"], left["sign"]) == (500.0, "₽")
+    seedream = {"1": {"class_type": "GPTunnelSeedream3Submit",
+                      "inputs": {"prompt": "a lighthouse", "ar": "1:1", "seed": 3, "count": 2}},
+                "2": {"class_type": "GatewayAwaitImages", "inputs": {"task": ["1", 0],
+                                                                     "timeout": 120}},
+                "3": {"class_type": "PreviewImage", "inputs": {"images": ["2", 0]}}}
+    status, refused = post(comfyui.url, "/prompt", {"prompt": seedream})
+    assert status == 400, refused
+    text = " ".join(e["details"] for e in refused["node_errors"]["1"]["errors"])
+    assert "₽800" in text and "balance of ₽500" in text and "Top up your GPTunnel balance" in text
+    assert comfyui.get("/model_gateway/tasks")["jobs"] == []

@@ -214,3 +214,54 @@ def test_connection_test_reads_gptunnels_code_2_as_a_refused_key(emulator):
         "code": 2, "message": "Invalid token, check if authorization header has a valid value."}))
     result = connection.test_connection(store, "gptunnel")
     assert result["ok"] is False and "GPTUNNEL_API_KEY" in result["message"]
+
+
+# -- out of money or quota: never sent again, whatever the status ------------------------------
+
+OUT_OF_MONEY = [
+    ("cloudbase", "/", 429, {"code": "EXCEED_TOKEN_QUOTA_LIMIT",
+                             "message": "Token usage exceeded quota limit."},
+     lambda: run("CloudBaseLLM"), "Top up your CloudBase balance"),
+    ("cloudbase", "/", 429, {"code": "EXCEED_REQUEST_LIMIT", "message": "request limit"},
+     lambda: run("CloudBaseLLM"), "call quota is used up"),
+    ("seacloud", "/llm", 403, {"error": "insufficient balance"}, lambda: run("SeaCloudLLM"),
+     "Top up your SeaCloud balance"),
+    ("seacloud", "/model/v1/queue", 402, {"status": {"code": 402, "message": "Insufficient credits",
+                                                     "error_code": 40201}, "data": None},
+     seacloud_submit, "Top up your SeaCloud balance"),
+    ("gptunnel", "/v1/media/create", 402, {"error": {"message": "Insufficient balance",
+                                                     "type": "insufficient_balance_error"}},
+     seedream3_submit, "Top up your GPTunnel balance"),
+    ("gptunnel", "/v1/media/create", 200, {"code": 5, "message": "Insufficient balance."},
+     seedream3_submit, "Top up your GPTunnel balance"),
+    ("opencomputing", "/llmage/video", 429, {"error": "Insufficient balance"}, t2v,
+     "Top up your OpenComputing balance"),
+    # a 429 whose words say the quota ran out, in no gateway's vocabulary: still not retried
+    ("seacloud", "/llm", 429, {"error": {"message": "monthly quota used up", "code": "X"}},
+     lambda: run("SeaCloudLLM"), "Top up your SeaCloud balance"),
+]
+
+
+@pytest.mark.parametrize("gateway, path, status, body, call, action", OUT_OF_MONEY)
+def test_out_of_money_is_sent_once_and_says_top_up(emulator, gateway, path, status, body, call,
+                                                   action):
+    emulator.fail(gateway, path, Reply(status, json=body, headers={"Retry-After": "0"}),
+                  times=5)
+    error = fails(call)
+    assert error.gateway == GATEWAY_TITLES[gateway] and error.status == status
+    assert action in error.hint
+    assert len(emulator.calls(gateway)) == 1, "an out-of-money refusal is never sent again"
+
+
+def test_a_cloudbase_concurrency_429_is_still_sent_again(emulator):
+    """The other CloudBase 429 is a rate limit: it refused the request, so sending it again
+    is safe and can help."""
+    emulator.fail("cloudbase", "/", Reply(429, json={"code": "EXCEED_CONCURRENT_REQUEST_LIMIT",
+                                                      "message": "too many"},
+                                          headers={"Retry-After": "0"}), times=1)
+    text, _, _ = run("CloudBaseLLM")
+    assert text and len(emulator.calls("cloudbase")) == 2
+
+
+GATEWAY_TITLES = {"cloudbase": "CloudBase", "seacloud": "SeaCloud", "gptunnel": "GPTunnel",
+                  "opencomputing": "OpenComputing"}

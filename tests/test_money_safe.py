@@ -231,7 +231,7 @@ def test_a_chat_answer_is_reused_after_a_restart(emulator, node_id, inputs):
     first = run_in_new_process(code).strip()
     text, _, _ = chat(node_id, **inputs)
     assert f'"{text}"' == first.replace('\\"', '"') or text in first
-    assert len([c for c in emulator.requests if c.gateway != "cdn"]) == 1
+    assert len([c for c in emulator.calls() if c.gateway != "cdn"]) == 1
 
 
 def test_history_is_part_of_a_chat_answers_identity(emulator):

@@ -213,7 +213,7 @@ def test_refused_connection_to_a_create_is_not_accepted(emulator, monkeypatch):
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     monkeypatch.setattr(http_mod, "retry_policy",
-                        lambda idempotent, balance_429: urllib3.util.Retry(total=0))
+                        lambda idempotent: urllib3.util.Retry(total=0))
     http_mod._sessions.clear()
     monkeypatch.setenv("SEACLOUD_LLM_BASE_URL", f"http://127.0.0.1:{port}")
     try:

@@ -31,11 +31,13 @@ class RunFailed(RuntimeError):
 
 class ComfyUI:
     def __init__(self, folder: Path, port: int, env: dict | None = None,
-                 python: str | None = None):
+                 python: str | None = None, drop: tuple[str, ...] = ()):
+        """`env` is added to this process's environment, and the names in `drop` are taken out
+        of it (a test's scaled poll interval would distort a benchmark)."""
         self.folder = Path(folder)
         self.python = python or str(self.folder / ".venv" / "bin" / "python")
         self.port = port
-        self.env = {**os.environ, **(env or {})}
+        self.env = {k: v for k, v in {**os.environ, **(env or {})}.items() if k not in drop}
         self.base = Path(tempfile.mkdtemp(prefix="mg-comfyui-"))
         (self.base / "custom_nodes").mkdir()
         (self.base / "user").mkdir()

@@ -84,15 +84,19 @@ class FaultPlan:
             self.scripted.clear()
             self.chaos = None
 
-    def draw(self, gateway: str, path: str) -> Fault | None:
-        """The fault for this request, if any (a scripted one first)."""
+    def draw(self, gateway: str, path: str, *, chaos: bool = True,
+             aimed=lambda path, text: text in path) -> Fault | None:
+        """The fault for this request, if any (a scripted one first, then chaos where
+        `chaos`); `aimed(path, text)` says whether a fault scripted for `text` is meant for it."""
         with self._lock:
             for scripted in self.scripted:
-                if scripted.gateway == gateway and scripted.path_contains in path:
+                if scripted.gateway == gateway and aimed(path, scripted.path_contains):
                     scripted.times -= 1
                     if scripted.times <= 0:
                         self.scripted.remove(scripted)
                     return scripted.fault
+            if not chaos:
+                return None
             chaos = self.chaos
             if chaos is None or (chaos.gateways and gateway not in chaos.gateways):
                 return None

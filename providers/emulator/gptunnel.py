@@ -8,13 +8,13 @@ import time
 import uuid
 
 from .. import catalog
+from . import billing
 from .jobs import ratio_size
 from .routing import Recorded, Reply, route
 
 SEEDREAM4_RATIOS = catalog.SEEDREAM4_RATIOS
 SEEDREAM4_SIZE_SCALE = {"1K": 2 / 3, "2K": 1.0, "3K": 7 / 6, "4K": 4 / 3}  # of image_longest
 SEEDREAM4_SIZES = {size: SEEDREAM4_SIZE_SCALE[size] for size in catalog.SEEDREAM4_SIZES}
-TOTAL_COST = 0.5  # what a finished media job reports as usage.total_cost
 
 
 def _invalid(path: str, expected: str, message: str) -> Reply:
@@ -36,6 +36,8 @@ def create(emulator, request: Recorded) -> Reply:
     if len(images) > model.max_images:
         return _invalid("images", f"array({model.max_images})",
                         f"Array must contain at most {model.max_images} element(s)")
+    if not emulator.ledger.charge(billing.MEDIA_COST):
+        return billing.refused_create()
     job = emulator.jobs.create("gptunnel", model.id, body, job_id=uuid.uuid4().hex[:24])
     return Reply(json=_view(emulator, job))
 
@@ -48,7 +50,7 @@ def _view(emulator, job) -> dict:
         state = "failed"
     elif state == "done" and job.outcome != "empty":
         url = _result_url(emulator, job)
-        view["usage"] = {"total_cost": TOTAL_COST}
+        view["usage"] = {"total_cost": billing.MEDIA_COST}
     return {"code": 0, "id": job.id, "model": job.model, "prompt": job.body.get("prompt"),
             "created_at": int(time.time()), "status": state, "url": url, **view}
 
@@ -86,6 +88,8 @@ def generate(emulator, request: Recorded) -> Reply:
         return _invalid("size", "'1K' | '2K' | '3K' | '4K'", "Invalid enum value")
     if len(body.get("images") or []) > 10:
         return _invalid("images", "array(10)", "Array must contain at most 10 element(s)")
+    if not emulator.ledger.charge(billing.SEEDREAM4_COST):
+        return billing.refused_generate()
     job = emulator.jobs.create("gptunnel", "seedream-4", body, job_id=uuid.uuid4().hex[:24])
     time.sleep(job.queue_seconds + job.run_seconds)  # synchronous: answers when the image is made
     if job.outcome in ("failed", "blocked"):
@@ -99,7 +103,7 @@ def generate(emulator, request: Recorded) -> Reply:
     else:
         result_value = url
     return Reply(json={"code": 0, "id": job.id, "created_at": int(time.time()), "status": "done",
-                       "result": result_value, "cost": "8"})
+                       "result": result_value, "cost": f"{billing.SEEDREAM4_COST:g}"})
 
 
 ROUTES = [

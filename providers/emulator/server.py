@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
-from . import chat, gptunnel, queue, video
+from . import billing, chat, gptunnel, queue, video
 from .auth import check
 from .faults import Fault, FaultPlan
 from .jobs import JobBook
@@ -53,13 +53,14 @@ class Emulator:
         # models OpenComputing "added after the release": {"catelogid", "llmid", "model"}
         self.opencomputing_models: list[dict] = []
         self.jobs = JobBook()
+        self.ledger = billing.Ledger()  # GPTunnel's balance
         self.requests: list[Recorded] = []
         self.faults = FaultPlan()
         self._scripted: list[_Scripted] = []
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
         self._routes: list[Route] = [*chat.ROUTES, *queue.ROUTES, *gptunnel.ROUTES,
-                                     *video.ROUTES]
+                                     *video.ROUTES, *billing.ROUTES]
 
     # -- lifecycle -------------------------------------------------------------------------
     def start(self) -> "Emulator":
@@ -111,10 +112,15 @@ class Emulator:
         """A random fault on about `rate` of all requests, reproducible from the seed."""
         self.faults.mix(rate, seed, **options)
 
-    def calls(self, gateway: str | None = None, path_contains: str = "") -> list[Recorded]:
+    def calls(self, gateway: str | None = None, path_contains: str = "", *,
+              with_billing: bool = False) -> list[Recorded]:
+        """The requests received. The free reads of prices and balances the pack makes before
+        a create (billing.READS) are left out unless `with_billing`: they are not the work a test
+        counts; every request, those included, is in self.requests."""
         with self._lock:
             return [r for r in self.requests
-                    if (gateway is None or r.gateway == gateway) and path_contains in r.path]
+                    if (gateway is None or r.gateway == gateway) and path_contains in r.path
+                    and (with_billing or r.path not in billing.READS)]
 
     def reset(self) -> None:
         with self._lock:
@@ -123,6 +129,7 @@ class Emulator:
         self.faults.clear()
         self.reply_delay = 0.0
         self.jobs = JobBook()
+        self.ledger = billing.Ledger()
         self.short_submit_reply = False
         self.seedream4_url_only = False
         self.wrapped_tasks = False
@@ -141,7 +148,8 @@ class Emulator:
         with self._lock:
             self.requests.append(record)
             scripted = next((s for s in self._scripted
-                             if s.gateway == gateway and s.path_contains in path), None)
+                             if s.gateway == gateway and billing.aimed(path, s.path_contains)),
+                            None)
             if scripted:
                 scripted.times -= 1
                 if scripted.times <= 0:
@@ -150,7 +158,8 @@ class Emulator:
             time.sleep(self.reply_delay)
         if scripted:
             return scripted.reply
-        fault = self.faults.draw(gateway, path)
+        fault = self.faults.draw(gateway, path, chaos=path not in billing.READS,
+                                 aimed=billing.aimed)
         if fault is not None:
             record.fault = fault.kind
             if fault.before:

@@ -17,7 +17,7 @@ def listed_models(emulator, catelogid: str | None = None) -> list[dict]:
     catalog id of their operation (t2v, i2v, ref2v), its chat models under t2t, and the models
     a test added to emulator.opencomputing_models (a model "added tomorrow")."""
     from .. import catalog
-    from ..model_lists import OPERATION_CATALOGS
+    from ..catalog import OPERATION_CATALOGS
     rows = [{"catelogid": OPERATION_CATALOGS[m.operation], "llmid": m.llmid, "model": m.listed_name}
             for m in catalog.VIDEO_MODELS]
     rows += [{"catelogid": "t2t", "llmid": None, "model": m.id} for m in catalog.CHAT_MODELS
