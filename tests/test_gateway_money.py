@@ -109,7 +109,7 @@ def test_the_queue_check_refuses_a_run_the_last_balance_reading_cannot_cover(emu
     assert len(emulator.calls(with_billing=True)) == calls_before  # no network on the loop
     context = types.SimpleNamespace(prompt_id=posted["prompt_id"], node_id="3", list_index=0)
     monkeypatch.setattr(comfy, "executing_context", lambda: context)
-    verdict = PACK.NODE_CLASS_MAPPINGS["GPTunnelSeedream3Submit"].VALIDATE_INPUTS(unique_id="3")
+    verdict = PACK.NODE_CLASS_MAPPINGS["GPTunnelSeedream3Submit"].VALIDATE_INPUTS(budget="3")
     assert "₽1.2" in verdict and "balance of ₽1" in verdict
     answer = estimate({"3": posted["prompt"]["3"]})
     assert "balance" in answer["over"]["gptunnel"]
