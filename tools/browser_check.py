@@ -24,8 +24,8 @@ emulator: nothing is paid), its own user directory, and checks:
   5 in zh and ru: the settings category, the key panel, the status and usage lines
   6 prices (issue 17): with a price set through POST /model_gateway/money, the badge on a paid
     node of two example workflows shows one run's price, whole, above the title, with its source
-    in the tooltip, and follows the count and duration widgets; "price unknown" where none is
-    known; Settings → Prices and budgets writes a price and names a refused one next to its
+    in the tooltip, and follows the count and duration widgets; an LLM priced by OpenComputing's
+    published list (the emulator's) follows max_tokens; "price unknown" where none is known; Settings → Prices and budgets writes a price and names a refused one next to its
     field; the Gateway tasks tab shows the workflow's total and the day budget; the key panel and
     the Gateway tasks tab show the balance where GET /model_gateway/money has one (skipped where
     it has none); and a budget below one run is refused at queue time (a node error naming the
@@ -348,11 +348,13 @@ window.__mg = {
     out.whole = !!p.rect && p.rect[0] >= -1 && p.rect[0] + p.rect[2] <= node.size[0] + 1;
     return out;
   },
-  async waitPrice(type, text, ms = 10000) {
+  // until the badge says `text` (null: any), its tooltip holding `titlePart` where one is given
+  async waitPrice(type, text, ms = 10000, titlePart = null) {
     let last = null;
     for (const end = Date.now() + ms; Date.now() < end;) {
       last = await this.price(type);
-      if (last && last.text === text && last.shown) return last;
+      if (last && (text === null || last.text === text) && last.shown
+        && (!titlePart || (last.title ?? '').includes(titlePart))) return last;
       await new Promise((r) => setTimeout(r, 250));
     }
     return last;
@@ -706,14 +708,31 @@ class Session:
         self.js("app.canvas.ds.scale = 0.8; __mg.focus('OpenComputingLLM', 80)")
         video = self.js("__mg.waitPrice('OpenComputingTextToVideo', '¥2.5')")
         self.ok("OpenComputing Text to Video: the model's default 5 s at ¥0.5/s (¥2.5)", video and video["shown"], video)
-        llm = self.js("__mg.waitPrice('OpenComputingLLM', 'price unknown')")
-        self.ok("a model with no price says 'price unknown'", llm and llm["shown"] and llm["level"] == "unknown", llm)
+        published = "from the gateway's published price"
+        llm = self.js(f"__mg.waitPrice('OpenComputingLLM', null, 10000, {json.dumps(published)})")
+        self.ok("an LLM priced by OpenComputing's published price list: at most ¥… for max_tokens, its source "
+                "in the tooltip", llm and llm["shown"] and llm["text"].startswith("≤ ¥")
+                and "0.3 k output tokens" in llm["title"], llm)
+        node = self.js("__mg.nodeId('OpenComputingLLM')")
+        self.js(f"__mg.pick({node}, 'max_tokens', 600)")
+        more = self.js(f"__mg.waitPrice('OpenComputingLLM', null, 10000, '0.6 k output tokens')")
+        self.ok("the badge follows the max_tokens widget (600: more)", llm and more and more["shown"]
+                and more["text"] != llm["text"] and more["text"].startswith("≤ ¥"), (llm, more))
+        self.js(f"__mg.pick({node}, 'max_tokens', 300)")
         node = self.js("__mg.nodeId('OpenComputingTextToVideo')")
         self.js(f"__mg.pick({node}, 'duration', 10)")
         video = self.js("__mg.waitPrice('OpenComputingTextToVideo', '¥5')")
+        self.js(f"__mg.waitPrice('OpenComputingLLM', {json.dumps(llm and llm['text'])})")
         self.shot("badge-video-duration10")
         self.ok("the badge follows the duration widget (10 s: ¥5)", video and video["shown"] and video.get("whole")
                 and video.get("clear"), video)
+        saved = self.js("__mg.template('llm_chat')")
+        self.js(f"__mg.load({json.dumps(saved)})")
+        self.js("__mg.focus('SeaCloudLLM', 160)")
+        unknown = self.js("__mg.waitPrice('SeaCloudLLM', 'price unknown')")
+        self.shot("badge-unknown")
+        self.ok("a model with no known price (SeaCloud publishes none) says 'price unknown'",
+                unknown and unknown["shown"] and unknown["level"] == "unknown", unknown)
 
     def money_panel(self, category: str) -> None:
         """Settings → Model Gateway → Prices and budgets writes a price; a refused value is named
