@@ -52,6 +52,26 @@ FIT_GRAPH = """
 })
 """
 
+# Pairs of nodes whose boxes on the page overlap: a Vue node's element, else the canvas node
+# (title bar included) at the canvas's scale and offset.
+OVERLAPS = """
+(() => {
+  const canvas = app.canvas, rect = canvas.canvas.getBoundingClientRect();
+  const { scale, offset } = canvas.ds, title = LiteGraph.NODE_TITLE_HEIGHT;
+  const boxes = (app.rootGraph ?? app.graph)._nodes.map((n) => {
+    const e = document.querySelector(`.lg-node[data-node-id="${n.id}"]`);
+    if (e) { const r = e.getBoundingClientRect(); return [n.title, r.left, r.top, r.right, r.bottom]; }
+    const x = (v) => rect.left + (v + offset[0]) * scale, y = (v) => rect.top + (v + offset[1]) * scale;
+    return [n.title, x(n.pos[0]), y(n.pos[1] - title), x(n.pos[0] + n.size[0]), y(n.pos[1] + n.size[1])];
+  });
+  const over = [];
+  boxes.forEach((a, i) => boxes.slice(i + 1).forEach((b) => {
+    if (a[1] < b[3] - 1 && b[1] < a[3] - 1 && a[2] < b[4] - 1 && b[2] < a[4] - 1) over.push(`${a[0]} / ${b[0]}`);
+  }));
+  return over;
+})()
+"""
+
 
 def thumbnail(session: Session, path: Path) -> None:
     """The finished run as the template browser shows it: the whole graph fitted into 800x1024
@@ -102,6 +122,8 @@ def film_run(session: Session, shots_expected: int, thumbnail_to: Path | None = 
         return
     time.sleep(2)
     session.shot("film-finished")
+    overlapping = session.js(OVERLAPS)
+    session.ok("after the run no node has grown over another", not overlapping, overlapping)
     if thumbnail_to:
         thumbnail(session, thumbnail_to)
         # the Gateway tasks tab (the run's shots together) with the graph fitted beside it
