@@ -19,27 +19,14 @@ Methods:
 from __future__ import annotations
 
 import argparse
-import importlib
-import importlib.util
 import json
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-PACK = "model_gateway_nodes_bench"
-
-LOAD_PACK = f"""
-import importlib, importlib.util, sys
-spec = importlib.util.spec_from_file_location({PACK!r}, {str(ROOT / "__init__.py")!r},
-                                              submodule_search_locations=[{str(ROOT)!r}])
-pack = importlib.util.module_from_spec(spec)
-sys.modules[spec.name] = pack
-spec.loader.exec_module(pack)
-"""
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _video_kit import LOAD_PACK, PACK, clip_arguments, load_pack, make_clip, run_child  # noqa: E402
 
 CHILD = LOAD_PACK + """
 import json, resource, time
@@ -71,21 +58,8 @@ print(json.dumps({"seconds": seconds, "frames": out.shape[0], "shape": list(out.
 """.replace("{pack!r}", repr(PACK))
 
 
-def load_pack():
-    spec = importlib.util.spec_from_file_location(PACK, ROOT / "__init__.py",
-                                                  submodule_search_locations=[str(ROOT)])
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
 def run(path: Path, method: str) -> dict:
-    result = subprocess.run([sys.executable, "-c", CHILD, str(path), method],
-                            capture_output=True, text=True, timeout=900)
-    if result.returncode != 0:
-        raise SystemExit(f"{method} failed:\n{result.stderr}")
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    return run_child(CHILD, str(path), method, timeout=900, name=method)
 
 
 def gib(size: float) -> str:
@@ -94,23 +68,17 @@ def gib(size: float) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--width", type=int, default=1920)
-    parser.add_argument("--height", type=int, default=1080)
-    parser.add_argument("--seconds", type=float, default=5)
-    parser.add_argument("--fps", type=int, default=24)
+    clip_arguments(parser)
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
 
     load_pack()
-    make_mp4 = importlib.import_module(f"{PACK}.providers.emulator.media").make_mp4
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "bench.mp4"
-        start = time.perf_counter()
-        make_mp4(path, width=args.width, height=args.height, seconds=args.seconds,
-                 fps=args.fps, audio=True, texture=True)
+        took = make_clip(path, args)
         print(f"wrote {args.width}x{args.height}, {args.seconds:g} s at {args.fps} fps with "
               f"audio: {path.stat().st_size / 2 ** 20:.1f} MiB in "
-              f"{time.perf_counter() - start:.1f} s; {args.runs} run(s) per method, each in a "
+              f"{took:.1f} s; {args.runs} run(s) per method, each in a "
               f"fresh interpreter\n")
 
         methods = ("decode_video", "plain", "plain+threads")

@@ -8,7 +8,8 @@ Run: python3 benchmarks/video_join.py [--clips 8] [--seconds 5] [--width 1920 --
 The clips are H.264 1920x1080 at 24 fps with AAC sound (make_mp4, with its drifting-noise texture
 so the bitrate is camera-like), written once into a temp folder and kept there for later runs.
 Each method runs in a fresh interpreter, which reports its wall time and the peak resident memory
-(ru_maxrss) it added after its imports.
+it added after its imports (Linux: the high-water mark is reset through /proc/self/clear_refs
+once the imports are done, then VmHWM minus the VmRSS at that moment).
 
 Methods:
   remux       nodes/clip_join.join, mode auto on matching clips: video packets copied, sound
@@ -24,37 +25,30 @@ Methods:
 from __future__ import annotations
 
 import argparse
-import importlib
-import importlib.util
 import json
-import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-PACK = "model_gateway_nodes_bench"
-
-LOAD_PACK = f"""
-import importlib, importlib.util, sys
-spec = importlib.util.spec_from_file_location({PACK!r}, {str(ROOT / "__init__.py")!r},
-                                              submodule_search_locations=[{str(ROOT)!r}])
-pack = importlib.util.module_from_spec(spec)
-sys.modules[spec.name] = pack
-spec.loader.exec_module(pack)
-"""
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _video_kit import LOAD_PACK, PACK, clip_arguments, load_pack, make_clip, run_child  # noqa: E402
 
 CHILD = LOAD_PACK + """
-import json, resource, time
+import json, os, time
 from fractions import Fraction
 import av, numpy, torch
 method, out, paths = sys.argv[1], sys.argv[2], sys.argv[3:]
 cj = importlib.import_module({pack!r} + ".nodes.clip_join")
-before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss          # KiB on Linux
+def status_kib(field):
+    with open("/proc/self/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith(field + ":"))
+# The imports' own peak (torch) is above what a join adds: reset the high-water mark to what is
+# resident now, so the peak measured is the method's.
+with open("/proc/self/clear_refs", "w") as refs:
+    refs.write("5")
+before = status_kib("VmRSS")                                          # KiB
 start = time.perf_counter()
 if method in ("remux", "re-encode"):
     clips = [cj.probe(p, i + 1, node="bench") for i, p in enumerate(paths)]
@@ -84,19 +78,10 @@ else:
         container.mux(stream.encode(None))
     frames = images.shape[0]
 seconds = time.perf_counter() - start
-after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+after = status_kib("VmHWM")
 print(json.dumps({"seconds": seconds, "frames": int(frames), "peak_bytes": (after - before) * 1024,
                   "out_bytes": os.path.getsize(out)}))
-""".replace("{pack!r}", repr(PACK)).replace("import json, resource", "import json, os, resource")
-
-
-def load_pack():
-    spec = importlib.util.spec_from_file_location(PACK, ROOT / "__init__.py",
-                                                  submodule_search_locations=[str(ROOT)])
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+""".replace("{pack!r}", repr(PACK))
 
 
 def clips(args) -> list[Path]:
@@ -107,13 +92,10 @@ def clips(args) -> list[Path]:
     folder.mkdir(exist_ok=True)
     first = folder / "shot_1.mp4"
     if not first.exists():
-        make_mp4 = importlib.import_module(f"{PACK}.providers.emulator.media").make_mp4
-        start = time.perf_counter()
         partial = folder / "shot_1.partial.mp4"
-        make_mp4(partial, width=args.width, height=args.height, seconds=args.seconds,
-                 fps=args.fps, audio=True, texture=True)
+        took = make_clip(partial, args)
         partial.replace(first)
-        print(f"wrote {first} in {time.perf_counter() - start:.1f} s")
+        print(f"wrote {first} in {took:.1f} s")
     paths = [first]
     for i in range(2, args.clips + 1):
         path = folder / f"shot_{i}.mp4"
@@ -124,11 +106,7 @@ def clips(args) -> list[Path]:
 
 
 def run(method: str, paths: list[Path], out: Path) -> dict:
-    result = subprocess.run([sys.executable, "-c", CHILD, method, str(out), *map(str, paths)],
-                            capture_output=True, text=True, timeout=3600)
-    if result.returncode != 0:
-        raise SystemExit(f"{method} failed:\n{result.stderr}")
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    return run_child(CHILD, method, str(out), *map(str, paths), timeout=3600, name=method)
 
 
 def mib(size: float) -> str:
@@ -138,10 +116,7 @@ def mib(size: float) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clips", type=int, default=8)
-    parser.add_argument("--seconds", type=float, default=5)
-    parser.add_argument("--width", type=int, default=1920)
-    parser.add_argument("--height", type=int, default=1080)
-    parser.add_argument("--fps", type=int, default=24)
+    clip_arguments(parser)
     parser.add_argument("--stack-clips", type=int, default=1,
                         help="clips decode-and-stack really runs on (scaled to --clips)")
     parser.add_argument("--runs", type=int, default=1)
@@ -176,7 +151,7 @@ def main() -> None:
         note = f"   (scaled from {stack_clips} clip{'s' * (stack_clips > 1)})" \
             if scale[method] != 1 else ""
         print(f"{method:<10} {frames:7.0f} {seconds:8.2f} {frames / seconds:9.1f} "
-              f"{mib(peak):>12} {seconds / base_time:13.1f}x {peak / base_peak:15.1f}x{note}")
+              f"{mib(peak):>12} {seconds / base_time:13.1f}x {peak / max(base_peak, 1):15.1f}x{note}")
     print("\nall runs:", json.dumps({m: [[round(r["seconds"], 2), round(r["peak_bytes"] / 2 ** 20)]
                                          for r in runs] for m, runs in results.items()}))
 

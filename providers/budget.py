@@ -16,8 +16,8 @@ from .gateways import GATEWAYS
 from .journal import ledger
 from .journal.ledger import Charge
 
-PRICE_HINT = ("Set its price in Settings → Model Gateway → Prices (or MODEL_GATEWAY_PRICES), "
-              "or remove the budget.")
+PRICE_HINT = ("Set its price in Settings → Model Gateway → Prices and budgets (or "
+              "MODEL_GATEWAY_PRICES), or remove the budget.")
 
 
 @dataclass(frozen=True)
@@ -156,6 +156,6 @@ def raise_hint(period: str, from_env: bool, unpriced: bool) -> str:
     if unpriced:
         return PRICE_HINT
     where = ("MODEL_GATEWAY_BUDGETS (set where ComfyUI starts)" if from_env else
-             "Settings → Model Gateway → Budgets")
+             "Settings → Model Gateway → Prices and budgets")
     later = "tomorrow" if period == "day" else "next month"
     return f"Raise the {period} budget in {where}, or run it {later}."

@@ -57,7 +57,7 @@ def test_a_budget_for_three_runs_refuses_the_fourth_with_nothing_sent(emulator):
     text = str(refused.value)
     assert "SeaCloud" in text and "not sent" in text
     assert "$0.04" in text and "day budget of $0.12" in text and "spent $0.12 today" in text
-    assert "Settings → Model Gateway → Budgets" in text
+    assert "Settings → Model Gateway → Prices and budgets" in text
     # Nothing was journalled for the refused run: with room, the same request is sent.
     set_money(budgets={"seacloud": {"day": 0.16}})
     submit(4)

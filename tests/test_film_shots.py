@@ -234,3 +234,70 @@ def test_sandbox_llm_answers_the_shots_prompt_with_shots_the_node_reads(emulator
     assert got == 6 and all("lighthouse keeper" in shot for shot in shots)
     sent = emulator.calls("opencomputing", "/chat/completions")[-1].json
     assert "exactly 6 shots" in json.dumps(sent)
+
+
+# -- the Gateway tasks panel lists a run's shots together -----------------------------------
+
+def tasks_page() -> list[dict]:
+    """The jobs GET /model_gateway/tasks answers, on an aiohttp app with the pack's routes."""
+    from aiohttp import web
+    from aiohttp.test_utils import TestClient, TestServer
+
+    async def go():
+        routes = web.RouteTableDef()
+        submodule("nodes.routes").register(routes)
+        app = web.Application()
+        app.add_routes(routes)
+        async with TestClient(TestServer(app)) as client:
+            response = await client.get("/model_gateway/tasks")
+            assert response.status == 200, await response.text()
+            return (await response.json())["jobs"]
+    return asyncio.run(go())
+
+
+def panel_groups(jobs: list[dict]) -> list[list[dict]]:
+    """The panel's grouping (web/js/lib/format.js byRun) of those entries, run by node."""
+    import shutil
+    import subprocess
+    from pathlib import Path
+
+    if not shutil.which("node"):
+        pytest.skip("node is not installed")
+    format_js = Path(__file__).resolve().parent.parent / "web" / "js" / "lib" / "format.js"
+    script = (f"import {{ byRun }} from {json.dumps(format_js.as_uri())};\n"
+              "let input = ''; process.stdin.on('data', (d) => { input += d; });\n"
+              "process.stdin.on('end', () => process.stdout.write("
+              "JSON.stringify(byRun(JSON.parse(input)))));\n")
+    done = subprocess.run(["node", "--input-type=module", "-e", script], input=json.dumps(jobs),
+                          capture_output=True, text=True, timeout=60, check=True)
+    return json.loads(done.stdout)
+
+
+def test_tasks_panel_lists_a_runs_shots_together_in_shot_order(mapping, emulator):
+    from conftest import NODES as sync_nodes
+    film(mapping, [f"run A shot {i}: a kite over the dunes" for i in range(3)], "prompt-A")
+    alone = sync_nodes["OpenComputingTextToVideo"]().submit(prompt="one clip between the runs",
+                                                            seed=3, **VIDEO)[0]
+    sync_nodes["GatewayAwaitVideo"]().wait(alone, **AWAIT)
+    film(mapping, [f"run B shot {i}: a kite over the dunes" for i in range(4)], "prompt-B")
+
+    jobs = [job for job in tasks_page() if job.get("kind") == "video"]
+    assert len(jobs) == 8
+    by_prompt = {job["prompt"].split(":")[0]: job for job in jobs}
+    for run, count in (("A", 3), ("B", 4)):
+        for shot in range(count):
+            entry = by_prompt[f"run {run} shot {shot}"]
+            assert (entry["run"], entry["shot"], entry["shots"]) == (f"prompt-{run}", shot + 1,
+                                                                     count), entry
+    single = next(job for job in jobs if job["task_id"] == alone.jobs[0].task_id)
+    assert "shot" not in single and "shots" not in single
+    # newest first, the list alone does not put a run's shots in order
+    listed = [(job.get("run"), job.get("shot")) for job in jobs]
+    assert listed != sorted(listed, key=lambda pair: (pair[0] or "", pair[1] or 0))
+
+    groups = [[(job.get("run"), job.get("shot"), job.get("shots")) for job in group]
+              for group in panel_groups(jobs)]
+    run_b = [("prompt-B", shot, 4) for shot in range(1, 5)]
+    run_a = [("prompt-A", shot, 3) for shot in range(1, 4)]
+    # run B is newest, then the single job, then run A: each run one group, in shot order
+    assert groups == [run_b, [(single.get("run"), None, None)], run_a], groups

@@ -98,3 +98,17 @@ def test_example_workflows_load_into_the_current_widgets(path):
         for (name, kind, options), value in zip(slots, values):
             assert fits(kind, options, value), \
                 f"{path.name} {node['type']}.{name}: saved {value!r} does not fit the widget"
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "example_workflows").glob("*.json")),
+                         ids=lambda p: p.name)
+def test_example_workflows_have_a_thumbnail_the_size_of_the_others(path):
+    """The template browser shows example_workflows/NAME.jpg; all are screenshots 800 px wide
+    at about the scale the workflow opens with (tools/film_check.py --thumbnail makes one)."""
+    from PIL import Image
+
+    thumbnail = path.with_suffix(".jpg")
+    assert thumbnail.is_file(), f"{path.name} has no thumbnail {thumbnail.name}"
+    with Image.open(thumbnail) as image:
+        assert image.format == "JPEG" and image.width == 800 and 300 <= image.height <= 1100, \
+            (thumbnail.name, image.format, image.size)

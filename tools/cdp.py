@@ -144,8 +144,10 @@ class Page:
     def reload(self) -> None:
         self.send("Page.reload", ignoreCache=False)
 
-    def screenshot(self, path: Path) -> Path:
-        data = self.send("Page.captureScreenshot", format="png")["data"]
+    def screenshot(self, path: Path, clip: dict | None = None) -> Path:
+        """The page as PNG; clip: {x, y, width, height} in CSS pixels, a part of it."""
+        extra = {"clip": {**clip, "scale": 1}} if clip else {}
+        data = self.send("Page.captureScreenshot", format="png", **extra)["data"]
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(base64.b64decode(data))
         return path

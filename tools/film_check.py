@@ -5,6 +5,7 @@ counts the shots, and that Save Video wrote one film. Screenshots go to --out.
 
     COMFYUI_DIR=/tmp/comfy python3 tools/film_check.py [--out DIR] [--frontend bundled,new]
                                                        [--nodes2 off,on] [--port P]
+                                                       [--thumbnail example_workflows/...jpg]
 
 It uses tools/browser_check.py's ComfyUI, page helpers and Chromium (and re-runs itself with the
 ComfyUI venv's Python the same way)."""
@@ -24,9 +25,72 @@ import browser_check  # noqa: E402
 from browser_check import Check, ComfyUI, Session, newest_frontend  # noqa: E402
 
 TEMPLATE = "storyboard_to_film"
+THUMBNAIL = (800, 1024)   # the examples' template thumbnails: 800 wide, about as tall
+# Where on the page the thumbnail is cut: right of the sidebar, below the menu bar, left of the
+# minimap and the zoom buttons.
+THUMBNAIL_AT = (90, 96)
+WINDOW_FOR_THUMBNAIL = (1600, 1400)
+
+# The graph fitted into the thumbnail's box (the nodes with their titles and badges, a margin
+# round them); returns the box in page pixels.
+FIT_GRAPH = """
+((left, top, width, height) => {
+  const canvas = app.canvas, nodes = (app.rootGraph ?? app.graph)._nodes;
+  const title = LiteGraph.NODE_TITLE_HEIGHT, margin = 24;
+  const x0 = Math.min(...nodes.map((n) => n.pos[0])) - margin;
+  const y0 = Math.min(...nodes.map((n) => n.pos[1] - title)) - 20 - margin;
+  const x1 = Math.max(...nodes.map((n) => n.pos[0] + n.size[0])) + margin;
+  const y1 = Math.max(...nodes.map((n) => n.pos[1] + n.size[1])) + margin;
+  const scale = Math.min(width / (x1 - x0), height / (y1 - y0));
+  const rect = canvas.canvas.getBoundingClientRect();
+  canvas.ds.scale = scale;
+  canvas.ds.offset[0] = (left - rect.left + (width - (x1 - x0) * scale) / 2) / scale - x0;
+  canvas.ds.offset[1] = (top - rect.top) / scale - y0;
+  canvas.deselectAll?.();
+  canvas.setDirty(true, true);
+  return { scale, graph: [x1 - x0, y1 - y0] };
+})
+"""
+
+# Pairs of nodes whose boxes on the page overlap: a Vue node's element, else the canvas node
+# (title bar included) at the canvas's scale and offset.
+OVERLAPS = """
+(() => {
+  const canvas = app.canvas, rect = canvas.canvas.getBoundingClientRect();
+  const { scale, offset } = canvas.ds, title = LiteGraph.NODE_TITLE_HEIGHT;
+  const boxes = (app.rootGraph ?? app.graph)._nodes.map((n) => {
+    const e = document.querySelector(`.lg-node[data-node-id="${n.id}"]`);
+    if (e) { const r = e.getBoundingClientRect(); return [n.title, r.left, r.top, r.right, r.bottom]; }
+    const x = (v) => rect.left + (v + offset[0]) * scale, y = (v) => rect.top + (v + offset[1]) * scale;
+    return [n.title, x(n.pos[0]), y(n.pos[1] - title), x(n.pos[0] + n.size[0]), y(n.pos[1] + n.size[1])];
+  });
+  const over = [];
+  boxes.forEach((a, i) => boxes.slice(i + 1).forEach((b) => {
+    if (a[1] < b[3] - 1 && b[1] < a[3] - 1 && a[2] < b[4] - 1 && b[2] < a[4] - 1) over.push(`${a[0]} / ${b[0]}`);
+  }));
+  return over;
+})()
+"""
 
 
-def film_run(session: Session, shots_expected: int) -> None:
+def thumbnail(session: Session, path: Path) -> None:
+    """The finished run as the template browser shows it: the whole graph fitted into 800x1024
+    at the top left of the canvas, saved as JPEG."""
+    from PIL import Image
+
+    left, top = THUMBNAIL_AT
+    width, height = THUMBNAIL
+    fitted = session.js(f"{FIT_GRAPH}({left}, {top}, {width}, {height})")
+    time.sleep(1.5)
+    session.shot("film-fitted")  # the whole page, the graph as in the thumbnail
+    png = session.page.screenshot(session.check.out / f"{session.label}-thumbnail.png",
+                                  clip={"x": left, "y": top, "width": width, "height": height})
+    Image.open(png).convert("RGB").save(path, quality=85, optimize=True)
+    print(f"  thumbnail {path} ({width}x{height}, graph {fitted['graph']} at scale "
+          f"{fitted['scale']:.2f})", flush=True)
+
+
+def film_run(session: Session, shots_expected: int, thumbnail_to: Path | None = None) -> None:
     saved = session.js(f"__mg.template({json.dumps(TEMPLATE)})")
     session.js(f"__mg.load({json.dumps(saved)})")
     session.reload()  # as a user finds it after a reload: the values as saved
@@ -58,6 +122,18 @@ def film_run(session: Session, shots_expected: int) -> None:
         return
     time.sleep(2)
     session.shot("film-finished")
+    overlapping = session.js(OVERLAPS)
+    session.ok("after the run no node has grown over another", not overlapping, overlapping)
+    if thumbnail_to:
+        thumbnail(session, thumbnail_to)
+        # the Gateway tasks tab (the run's shots together) with the graph fitted beside it
+        session.js("__mg.openTasks()")
+        right = session.js("Math.round(document.querySelector('.mg-tasks')"
+                           ".getBoundingClientRect().right)")
+        session.js(f"{FIT_GRAPH}({right + 30}, {THUMBNAIL_AT[1]}, {THUMBNAIL[0]}, "
+                   f"{THUMBNAIL[1]})")
+        time.sleep(1.5)
+        session.shot("film-tasks")
     outputs = entry["outputs"]
     awaited = next((o for node, o in outputs.items() if node == "5"), {})
     session.ok(f"each of the {shots_expected} shots awaited and kept",
@@ -82,6 +158,10 @@ def run(args) -> int:
     saved = json.loads((browser_check.ROOT / "example_workflows" / f"{TEMPLATE}.json")
                        .read_text())
     shots = next(n for n in saved["nodes"] if n["type"] == "GatewayShotsPrompt")
+    made_thumbnail = None
+    if args.thumbnail:
+        # the badges above the nodes name the pack's folder: a user's, not the check's
+        browser_check.PACK_FOLDER = "model_gateway_nodes"
     try:
         for which in args.frontend.split(","):
             root = None if which == "bundled" else newest_frontend(comfyui)
@@ -94,14 +174,19 @@ def run(args) -> int:
                     comfy.setting("Comfy.TutorialCompleted", True)
                     comfy.setting("Comfy.VueNodes.Enabled", nodes2 == "on")
                     comfy.setting("Comfy.Locale", "en")
-                    browser = cdp.Chromium(args.chromium, args.devtools_port).start()
+                    thumbnail_to = None
+                    if args.thumbnail and not made_thumbnail:
+                        thumbnail_to = made_thumbnail = Path(args.thumbnail).resolve()
+                        comfy.setting("Comfy.Graph.CanvasInfo", False)
+                    size = WINDOW_FOR_THUMBNAIL if thumbnail_to else (1600, 1000)
+                    browser = cdp.Chromium(args.chromium, args.devtools_port, size).start()
                     session = Session(comfy, browser.page(), check, name)
                     session.open()
                     version = session.js("window.__COMFYUI_FRONTEND_VERSION__ ?? '?'")
                     session.label = f"fe{version}-nodes2-{nodes2}"
                     print(f"== frontend {version}, Nodes 2.0 {nodes2}", flush=True)
                     browser_check._guarded(session, film_run, session,
-                                           shots["widgets_values"][0])
+                                           shots["widgets_values"][0], thumbnail_to)
                 finally:
                     if browser:
                         browser.stop()
@@ -127,6 +212,10 @@ def main() -> int:
     parser.add_argument("--devtools-port", type=int, default=9299)
     parser.add_argument("--chromium", default="/usr/bin/chromium")
     parser.add_argument("--keep", action="store_true")
+    parser.add_argument("--thumbnail", metavar="JPG",
+                        help="in the first frontend and renderer, after the run, save the "
+                             "template's thumbnail (800x1024) there, e.g. "
+                             "example_workflows/storyboard_to_film.jpg")
     args = parser.parse_args()
     if not args.comfyui:
         parser.error("give --comfyui or set COMFYUI_DIR")

@@ -26,7 +26,10 @@ const CSS = `
 .mg-status .mg-answer { flex: 1 1 auto; min-height: 0; overflow-y: auto; white-space: pre-wrap;
   scrollbar-width: thin; color: var(--input-text, #ddd); }
 .mg-status .mg-usage { color: #8fb3a0; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
-.mg-status-host { box-sizing: border-box; width: 100%; padding: 0 12px ${HOST_PADDING}px 12px; flex: none; }`;
+/* width 0, at least the node's: the block takes the node's width and never widens it (a long
+   answer on one line would stretch a Vue node that sizes to its content) */
+.mg-status-host { box-sizing: border-box; width: 0; min-width: 100%; padding: 0 12px ${HOST_PADDING}px 12px;
+  flex: none; }`;
 
 const ANSWER_LINES = 7;
 
