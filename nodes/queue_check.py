@@ -53,7 +53,7 @@ def on_prompt(json_data):
             journal = comfy.journal()
             # ComfyUI calls this on its event loop: cached prices and balances only
             tables = budget.tables(comfy.data_directory(), journal, comfy.key_store(),
-                                   fetch=False)
+                                   asking=budget.CACHED)
             found = verdicts(prompt, tables, budget.spent(journal))
             prompt_id = json_data.setdefault("prompt_id", str(uuid.uuid4()))
             keep(str(prompt_id), found)

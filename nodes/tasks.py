@@ -116,8 +116,8 @@ async def start_jobs(create, count: int = 1, unique_id=None) -> list:
     if run is not None:  # the tables and history prices are read off the event loop
         gateway, names, usage = run
         spending = await waiting.in_thread_until_done(lambda: budget.spending(
-            budget.tables(comfy.data_directory(), journal, comfy.key_store()), gateway, names,
-            usage),
+            budget.tables(comfy.data_directory(), journal, comfy.key_store(),
+                          asking=budget.ASK_IF_BUDGETED), gateway, names, usage),
             comfy.check_interrupted)
     return await lifecycle.start(journal, _tagged(create, unique_id), count,
                                  check_cancelled=comfy.check_interrupted, on_wait=say_waiting,

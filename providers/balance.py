@@ -8,7 +8,6 @@ reading, and the gateway's own refusal (never retried, nothing charged) covers t
 between."""
 from __future__ import annotations
 
-import hashlib
 import math
 import threading
 import time
@@ -52,58 +51,73 @@ def parse(gateway: str, reply) -> Balance:
     """GPTunnel's {"balance", "creditLimit"} (numbers or numeric texts), read leniently."""
     data = reply.get("data") if isinstance(reply, dict) and isinstance(reply.get("data"), dict) \
         else reply
-    amount = _number(data.get("balance")) if isinstance(data, dict) else None
+    amount = money.lenient_number(data.get("balance"), negative=True) \
+        if isinstance(data, dict) else None
     if amount is None:
         return Balance(gateway, None, checked_at=time.time(),
                        problem="the answer holds no balance")
-    credit = _number(data.get("creditLimit", data.get("credit_limit"))) or 0.0
+    credit = money.lenient_number(data.get("creditLimit", data.get("credit_limit"))) or 0.0
     return Balance(gateway, amount, max(credit, 0.0), time.time())
-
-
-def _number(value) -> float | None:
-    if isinstance(value, str):
-        try:
-            value = float(value.replace(",", "."))
-        except ValueError:
-            return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        return None
-    return float(value)
 
 
 _readings: dict[tuple, Balance] = {}
 _lock = threading.Lock()
 
 
-def _reading_key(access: Access) -> tuple:
-    # The key only as a digest: another key (changed in the panel) is another account.
-    return (access.gateway.id, access.base_url, hashlib.sha256(access.key.encode()).hexdigest())
+STALE_AFTER = 300.0  # a reading older than this refuses nothing at queue time
 
 
 def balance(store: KeyStore, gateway: str, *, max_age: float = MAX_AGE, fetch: bool = True
             ) -> Balance | None:
     """The gateway's balance (read again when older than max_age), a Balance with a problem
     when it could not be read, or None where the gateway tells none or no key is set. With
-    fetch=False only the last reading, of any age (for ComfyUI's event loop: no network)."""
+    fetch=False (ComfyUI's event loop) no network: the last reading if younger than
+    STALE_AFTER, else None, and a reading is started in the background when it is stale."""
     if gateway not in BALANCE_PATHS:
         return None
     try:
         access = store.access(gateway)
     except GatewayError:  # no key (or an unusable one): nothing to ask about
         return None
-    key = _reading_key(access)
     with _lock:
-        known = _readings.get(key)
-    if not fetch or (known is not None and time.time() - known.checked_at < max_age):
+        known = _readings.get(access.account)
+    age = time.time() - known.checked_at if known is not None else math.inf
+    if age < max_age:
         return known
+    if not fetch:
+        _read_in_background(access)
+        return known if age < STALE_AFTER else None
+    return _read(access)
+
+
+def _read(access: Access) -> Balance:
+    gateway = access.gateway.id
     try:
         found = parse(gateway, http.call_json(access, "GET", BALANCE_PATHS[gateway],
                                               idempotent=True, read_timeout=READ_TIMEOUT))
     except GatewayError as error:
         found = Balance(gateway, None, checked_at=time.time(), problem=error.message)
     with _lock:
-        _readings[key] = found
+        _readings[access.account] = found
     return found
+
+
+_reading_now: set = set()
+
+
+def _read_in_background(access: Access) -> None:
+    with _lock:
+        if access.account in _reading_now:
+            return
+        _reading_now.add(access.account)
+
+    def work():
+        try:
+            _read(access)
+        finally:
+            with _lock:
+                _reading_now.discard(access.account)
+    threading.Thread(target=work, daemon=True, name="model-gateway-balance").start()
 
 
 def forget() -> None:

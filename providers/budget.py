@@ -20,6 +20,14 @@ PRICE_HINT = ("Set its price in Settings → Model Gateway → Prices and budget
               "MODEL_GATEWAY_PRICES), or remove the budget.")
 
 
+# How long building the tables may wait for a gateway's price list being fetched:
+ASK = "ask"                   # up to a minute (a route, in a worker thread)
+ASK_IF_BUDGETED = "budgeted"  # before a create: a minute where a budget needs the price, else
+                              # PATIENCE (the price is only for the journal's estimate)
+CACHED = "cached"             # not at all, and no balance is read (ComfyUI's event loop)
+PATIENCE = 10.0
+
+
 @dataclass(frozen=True)
 class Tables:
     """The prices (the user's, the gateway's published ones, history) and the budgets in force
@@ -29,7 +37,7 @@ class Tables:
     budgets: dict          # {gateway: {period: amount}}
     budgets_from_env: dict
     store: KeyStore | None = None
-    fetch: bool = True     # may ask the gateways (False on ComfyUI's event loop)
+    asking: str = ASK
 
     def budgets_of(self, gateway: str) -> dict:
         return self.budgets.get(gateway, {})
@@ -37,27 +45,29 @@ class Tables:
     def balance_of(self, gateway: str) -> balance.Balance | None:
         if self.store is None:
             return None
-        return balance.balance(self.store, gateway, fetch=self.fetch)
+        return balance.balance(self.store, gateway, fetch=self.asking != CACHED)
 
 
-def tables(data_dir: Path, journal, store: KeyStore | None = None, *, fetch: bool = True
+def tables(data_dir: Path, journal, store: KeyStore | None = None, *, asking: str = ASK
            ) -> Tables:
     """The price and budget tables in force, with the gateways' published prices (cached in
-    data_dir; fetched when stale unless fetch=False) and the journal's history prices."""
+    data_dir; how far to go to fetch them: `asking`) and the journal's history prices."""
     stored = money.MoneySettings(journal).read()
     env_budgets = money.env_table(money.BUDGETS_VAR, money.check_budgets)
+    budgets = money.effective_budgets(stored["budgets"], env_budgets)
 
     def published(gateway):
         if store is None:
             return {}
-        return published_prices.rules(store, data_dir, gateway, fetch_missing=fetch)
+        patience = 0.0 if asking == CACHED else 60.0 if asking == ASK or budgets.get(gateway) \
+            else PATIENCE
+        return published_prices.rules(store, data_dir, gateway, patience=patience)
 
     def history(gateway, names, usage):
         return ledger.history_price(journal, gateway, names[0],
                                     ledger.billing_key(usage.parameters))
-    return Tables(money.Prices(stored["prices"], published, history),
-                  money.effective_budgets(stored["budgets"], env_budgets), env_budgets,
-                  store, fetch)
+    return Tables(money.Prices(stored["prices"], published, history), budgets, env_budgets,
+                  store, asking)
 
 
 def spent(journal, now: float | None = None) -> dict:
@@ -103,6 +113,9 @@ class Spending:
                 self._taken[0] += self.charge.amount
         refusal = ledger.reserve(journal, fp, self.charge, self.budgets, money.period_starts())
         if refusal is not None:
+            if self.balance is not None and self.charge.amount is not None:
+                with self._lock:
+                    self._taken[0] -= self.charge.amount
             raise refused(gateway_title, self.charge, refusal, self.from_env)
 
 
@@ -118,6 +131,8 @@ def queue_refusal(tables: Tables, gateway: str, names: tuple, usage: money.Usage
     """Why a node's whole run (all its jobs) does not fit in what its gateway's budgets have
     left (`spent_now`: money.spent) or in its balance, or None: the check at queue time."""
     whole = charge(tables.prices, gateway, names, usage)
+    if whole.amount is None and tables.prices.published_pending(gateway):
+        return None  # its price list is being fetched: the check before the create holds
     reading = tables.balance_of(gateway)
     if reading is not None and not reading.covers(whole.amount):
         return balance.short(reading, GATEWAYS[gateway].title, whole.model, whole.amount,

@@ -9,6 +9,7 @@ value, because a mangled key is still mostly a key. The key goes only to its gat
 port."""
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -137,6 +138,13 @@ class Access:
     @property
     def sandbox(self) -> bool:
         return self.source == "sandbox"
+
+    @property
+    def account(self) -> tuple[str, str, str]:
+        """Which account at which endpoint this is, for caches of what a gateway said about it
+        (balance, prices): another key or base URL is another account. The key only as a
+        digest."""
+        return (self.gateway.id, self.base_url, hashlib.sha256(self.key.encode()).hexdigest())
 
     def auth_headers(self) -> dict[str, str]:
         """The Authorization header for the gateway itself; for any other URL use

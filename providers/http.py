@@ -32,16 +32,13 @@ CancelCheck = Callable[[], None]  # raises when the user interrupted
 
 
 class _Retry(Retry):
-    """urllib3's Retry, but a Retry-After of minutes does not freeze a node."""
+    """urllib3's Retry, but a Retry-After of minutes does not freeze a node, and only the
+    statuses listed are retried: urllib3 would also retry any 413, 429 or 503 that carries
+    Retry-After, and send() decides on a 429 once it has read what it says."""
 
     def get_retry_after(self, response):
         seconds = super().get_retry_after(response)
         return None if seconds is None else min(seconds, MAX_RETRY_AFTER)
-
-
-class _CreateRetry(_Retry):
-    """For creates: no status is retried by urllib3 (it would also retry any 413, 429 or 503
-    that carries Retry-After); send() decides on a 429 once it has read what it says."""
 
     def is_retry(self, method, status_code, has_retry_after=False):
         return bool(self.status_forcelist) and status_code in self.status_forcelist
@@ -56,9 +53,9 @@ def retry_policy(idempotent: bool) -> Retry:
         return _Retry(total=5, connect=3, read=2, status=3, other=0, backoff_factor=0.5,
                       status_forcelist={408, 502, 503, 504}, allowed_methods=None,
                       raise_on_status=False, respect_retry_after_header=True)
-    return _CreateRetry(total=3, connect=3, read=0, status=0, other=0, backoff_factor=1.0,
-                        status_forcelist=set(), allowed_methods=None, raise_on_status=False,
-                        respect_retry_after_header=True)
+    return _Retry(total=3, connect=3, read=0, status=0, other=0, backoff_factor=1.0,
+                  status_forcelist=set(), allowed_methods=None, raise_on_status=False,
+                  respect_retry_after_header=True)
 
 
 # A 429 that throttled the call is sent again this many times (a create too: a 429 proves the

@@ -43,20 +43,27 @@ def format_amount(gateway: str, amount: float) -> str:
 REPORTED_KEYS = ("total_cost", "cost")  # where a gateway's answer says what a job cost
 
 
+def lenient_number(value, *, negative: bool = False) -> float | None:
+    """A number a gateway sent, as a number or a numeric text ("8", "0,5"); None for anything
+    else, a non-finite one, or (unless `negative`) one below zero."""
+    if isinstance(value, str):
+        try:
+            value = float(value.strip().replace(",", "."))
+        except ValueError:
+            return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        return None
+    return float(value) if negative or value >= 0 else None
+
+
 def reported_cost(usage) -> float | None:
     """What the gateway said a job cost, in its unit, read leniently; None when it said nothing."""
     if not isinstance(usage, dict):
         return None
     for key in REPORTED_KEYS:
-        value = usage.get(key)
-        if isinstance(value, str):
-            try:
-                value = float(value)
-            except ValueError:
-                continue
-        if isinstance(value, (int, float)) and not isinstance(value, bool) \
-                and math.isfinite(value) and value >= 0:
-            return float(value)
+        value = lenient_number(usage.get(key))
+        if value is not None:
+            return value
     return None
 
 
@@ -194,7 +201,8 @@ class Prices:
 
     def __init__(self, user_prices: dict, published=None, history=None):
         self.tables = (("env", env_table(PRICES_VAR, check_prices)), ("user", user_prices))
-        # gateway -> {name: rules} (published_prices.rules), asked once a gateway's run needs it
+        # gateway -> {name: rules}, or None while not known yet (published_prices.rules); asked
+        # once a gateway's run needs it
         self.published = published or (lambda gateway: {})
         self._published: dict[str, dict] = {}
         self.history = history  # (gateway, names, Usage) -> per-job amount or None
@@ -202,7 +210,13 @@ class Prices:
     def published_rules(self, gateway: str) -> dict:
         if gateway not in self._published:
             self._published[gateway] = self.published(gateway)
-        return self._published[gateway]
+        return self._published[gateway] or {}
+
+    def published_pending(self, gateway: str) -> bool:
+        """Whether the gateway's published list is not known yet (being fetched): a price
+        missing from it may only be missing for now."""
+        self.published_rules(gateway)
+        return self._published[gateway] is None
 
     def price(self, gateway: str, names: tuple[str, ...], parameters: dict | None = None
               ) -> tuple[dict, str | None]:

@@ -15,12 +15,11 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 import threading
 import time
 from pathlib import Path
 
-from . import catalog, http
+from . import catalog, http, money
 from .credentials import KeyStore
 from .errors import GatewayError
 from .json_file import write_whole
@@ -68,18 +67,6 @@ def unit_of(text) -> tuple[str, float] | None:
     return None
 
 
-def _number(value) -> float | None:
-    if isinstance(value, str):
-        try:
-            value = float(value)
-        except ValueError:
-            return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
-            or value < 0:
-        return None
-    return float(value)
-
-
 def _filters(value) -> dict:
     """{name: [allowed values as lower-case texts]} from {"resolution": "720p"} or
     [{"key"|"name"|"field": ..., "value"|"values": ...}]."""
@@ -109,8 +96,8 @@ def parse(reply) -> list[dict]:
         if not isinstance(item, dict):
             continue
         unit = unit_of(item.get("unit"))
-        price = _number(item.get("price"))
-        factor = _number(item.get("factor"))
+        price = money.lenient_number(item.get("price"))
+        factor = money.lenient_number(item.get("factor"))
         if unit is None or price is None:
             continue
         amount = price * (1.0 if factor is None else factor) * unit[1]
@@ -121,9 +108,10 @@ def parse(reply) -> list[dict]:
 
 # -- fetching and caching ------------------------------------------------------------------
 
-def fetch(store: KeyStore) -> dict[str, list[dict]]:
-    """Every catalog model's rules, fresh from OpenComputing, side by side. A model it does not
-    price is left out; a gateway that cannot be reached is a GatewayError."""
+def fetch(store: KeyStore, previous: dict) -> tuple[dict[str, list[dict]], bool]:
+    """(every catalog model's rules, fresh from OpenComputing, side by side; whether every one
+    was read). A model it does not price is left out; one whose read failed keeps its
+    `previous` rules. A gateway that answers none of them is a GatewayError."""
     access = store.access("opencomputing")
     models = priced_models()
 
@@ -135,67 +123,107 @@ def fetch(store: KeyStore) -> dict[str, list[dict]]:
     answers = http.parallel([one(*m) for m in models], None, workers=4)
     table, failures = {}, []
     for (catelogid, model), answer in zip(models, answers):
-        if isinstance(answer, GatewayError):
+        key = catalog.price_key(catelogid, model)
+        if isinstance(answer, BaseException):
             failures.append(answer)
-        elif not isinstance(answer, BaseException):
-            rules = parse(answer)
-            if rules:
-                table[catalog.price_key(catelogid, model)] = rules
+            if key in previous:
+                table[key] = previous[key]
+            continue
+        found = parse(answer)
+        if found:
+            table[key] = found
     if failures and len(failures) == len(models):
-        raise failures[0]
-    return table
+        first = failures[0]
+        raise first if isinstance(first, GatewayError) else GatewayError(
+            "OpenComputing", f"its price list could not be read ({type(first).__name__})")
+    return table, not failures
 
 
 def path(directory: Path) -> Path:
     return Path(directory) / FOLDER / "opencomputing.json"
 
 
-def load(directory: Path) -> tuple[dict, float] | None:
+def load(directory: Path, base_url: str) -> tuple[dict, float, bool] | None:
+    """(rules by price key, when fetched, whether complete) of the cache written for this base
+    URL (the sandbox's list is not the real gateway's), or None. Rules of a shape the pack does
+    not write are left out."""
     try:
         data = json.loads(path(directory).read_text(encoding="utf-8"))
-        return dict(data["prices"]), float(data["fetched_at"])
-    except (OSError, ValueError, KeyError, TypeError):
+        if data.get("base_url") != base_url or not isinstance(data.get("prices"), dict):
+            return None
+        prices = {key: [rule for rule in found if _well_formed(rule)]
+                  for key, found in data["prices"].items() if isinstance(found, list)}
+        return prices, float(data["fetched_at"]), data.get("complete") is True
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
 
 
-_failed_at: dict[str, float] = {}
+def _well_formed(rule) -> bool:
+    return (isinstance(rule, dict) and rule.get("unit") in money.UNITS
+            and money.lenient_number(rule.get("amount")) is not None
+            and isinstance(rule.get("filters"), dict)
+            and all(isinstance(v, list) for v in rule["filters"].values()))
+
+
+def _fresh(cached) -> bool:
+    """A complete list serves MAX_AGE; one with models that failed, RETRY_AFTER."""
+    return cached is not None and time.time() - cached[1] < (MAX_AGE if cached[2] else
+                                                               RETRY_AFTER)
+
+
+_failed_at: dict[tuple, float] = {}
+_fetching: dict[tuple, threading.Event] = {}  # set when that fetch has ended
 _lock = threading.Lock()
 
-
-def rules(store: KeyStore, directory: Path, gateway: str, *, fetch_missing: bool = True
-          ) -> dict:
+def rules(store: KeyStore, directory: Path, gateway: str, *, patience: float = 60.0
+          ) -> dict | None:
     """{price key: rules} of what `gateway` publishes, for money.Prices: the cache, fetched
-    first when there is none or it is older than MAX_AGE (not within RETRY_AFTER of a failed
-    fetch, and not at all with fetch_missing=False). No key set: nothing published is known."""
+    again (in the background) when there is none or it is stale, not within RETRY_AFTER of a
+    failed fetch; this waits up to `patience` seconds for a fetch under way, then answers what
+    the cache has. None: not known yet (no cache, no answer yet); {} for a gateway that
+    publishes nothing, or with no key set."""
     if gateway != "opencomputing":
         return {}
-    cached = load(directory)
-    fresh = cached is not None and time.time() - cached[1] < MAX_AGE
-    if fresh or not fetch_missing:
-        return cached[0] if cached else {}
     try:
-        store.access("opencomputing")
+        access = store.access("opencomputing")
     except GatewayError:  # no key: nothing to ask (a key set later is used at once)
-        return cached[0] if cached else {}
-    where = str(Path(directory).resolve())
-    with _lock:  # one fetch at a time; the others then read what it wrote
-        cached = load(directory)
-        if cached is not None and time.time() - cached[1] < MAX_AGE:
-            return cached[0]
-        if time.time() - _failed_at.get(where, -RETRY_AFTER) < RETRY_AFTER:
-            return cached[0] if cached else {}
-        try:
-            prices = fetch(store)
-        except GatewayError as error:
+        return {}
+    cached = load(directory, access.base_url)
+    if _fresh(cached):
+        return cached[0]
+    where = (str(Path(directory).resolve()), access.account)
+    with _lock:
+        running = _fetching.get(where)
+        if running is None and time.time() - _failed_at.get(where, -RETRY_AFTER) >= RETRY_AFTER:
+            running = _fetching[where] = threading.Event()
+            threading.Thread(target=_refresh, args=(store, directory, access, where, cached,
+                                                    running),
+                             daemon=True, name="model-gateway-prices").start()
+    if running is not None and patience > 0:
+        running.wait(patience)
+    now = load(directory, access.base_url)
+    return now[0] if now else None
+
+
+def _refresh(store, directory: Path, access, where: tuple, cached, done: threading.Event
+             ) -> None:
+    try:
+        prices, complete = fetch(store, cached[0] if cached else {})
+        write_whole(path(directory), {"fetched_at": time.time(), "complete": complete,
+                                      "base_url": access.base_url, "prices": prices})
+    except GatewayError as error:
+        with _lock:
             _failed_at[where] = time.time()
-            log.warning("OpenComputing's price list could not be fetched (%s); %s",
-                        error.message, "using the cached one" if cached else "none known")
-            return cached[0] if cached else {}
-        try:
-            write_whole(path(directory), {"fetched_at": time.time(), "prices": prices})
-        except OSError as error:
-            log.warning("could not cache OpenComputing's prices: %s", type(error).__name__)
-        return prices
+        log.warning("OpenComputing's price list could not be fetched (%s); %s",
+                    error.message, "using the cached one" if cached else "none known")
+    except OSError as error:  # a read-only data folder: fetched again next time
+        with _lock:
+            _failed_at[where] = time.time()
+        log.warning("could not cache OpenComputing's prices: %s", type(error).__name__)
+    finally:
+        with _lock:
+            _fetching.pop(where, None)
+        done.set()
 
 
 def forget_failures() -> None:

@@ -265,3 +265,27 @@ def test_a_cloudbase_concurrency_429_is_still_sent_again(emulator):
 
 GATEWAY_TITLES = {"cloudbase": "CloudBase", "seacloud": "SeaCloud", "gptunnel": "GPTunnel",
                   "opencomputing": "OpenComputing"}
+
+
+def test_a_throttled_read_is_sent_again_a_bounded_number_of_times(emulator):
+    """A read is retried after a 429 by send() alone (urllib3 retries no 429): 1 + 3 sends."""
+    http = submodule("providers.http")
+    store = submodule("providers.credentials").KeyStore(__import__("pathlib").Path("/nonexistent"))
+    emulator.fail("gptunnel", "/v1/balance", Reply(429, json={"error": {"message": "slow down"}},
+                                                   headers={"Retry-After": "0"}), times=50)
+    with pytest.raises(GatewayError):
+        http.call_json(store.access("gptunnel"), "GET", "/v1/balance", idempotent=True,
+                       read_timeout=5)
+    assert len(emulator.calls("gptunnel", "/v1/balance", with_billing=True)) == \
+        1 + http.THROTTLE_RETRIES[True]
+
+
+def test_an_opencomputing_429_on_a_read_is_sent_once(emulator):
+    http = submodule("providers.http")
+    store = submodule("providers.credentials").KeyStore(__import__("pathlib").Path("/nonexistent"))
+    emulator.fail("opencomputing", "/llmage/tasks", Reply(429, json={"error": "Insufficient balance"},
+                                                          headers={"Retry-After": "0"}), times=50)
+    with pytest.raises(GatewayError):
+        http.call_json(store.access("opencomputing"), "GET", "/llmage/tasks", idempotent=True,
+                       read_timeout=5, params={"taskid": "1"})
+    assert len(emulator.calls("opencomputing", "/llmage/tasks")) == 1

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 import types
 from pathlib import Path
 
@@ -96,23 +97,73 @@ def test_the_jobs_of_one_run_share_the_balance(emulator):
     assert len(emulator.calls("gptunnel", CREATE)) == 2
 
 
-def test_the_queue_check_refuses_a_run_the_last_balance_reading_cannot_cover(emulator, monkeypatch):
+def validate(monkeypatch, posted, node_id):
+    """What ComfyUI does after the prompt handler: the node's VALIDATE_INPUTS in the prompt's
+    execution context (tests/test_comfyui_queue.py does it in a real ComfyUI)."""
     comfy = submodule("nodes.comfy")
+    context = types.SimpleNamespace(prompt_id=posted["prompt_id"], node_id=node_id, list_index=0)
+    monkeypatch.setattr(comfy, "executing_context", lambda: context)
+    class_type = posted["prompt"][node_id]["class_type"]
+    return PACK.NODE_CLASS_MAPPINGS[class_type].VALIDATE_INPUTS(budget=node_id)
+
+
+SEEDREAM3 = {"class_type": "GPTunnelSeedream3Submit",
+             "inputs": {"prompt": "x", "ar": "1:1", "seed": 1, "count": 3}}
+
+
+def test_the_queue_check_refuses_a_run_the_last_balance_reading_cannot_cover(emulator, monkeypatch):
     queue_check = submodule("nodes.queue_check")
     emulator.ledger.gptunnel.balance = 1.0
     set_money(prices={"gptunnel": {"seedream-3": {"per_image": 0.4}}})
     money()  # the page reads the balance (ComfyUI's event loop never asks the gateway)
-    posted = {"prompt": {"3": {"class_type": "GPTunnelSeedream3Submit",
-                               "inputs": {"prompt": "x", "ar": "1:1", "seed": 1, "count": 3}}}}
-    calls_before = len(emulator.calls(with_billing=True))
+    posted = {"prompt": {"3": SEEDREAM3}}
     queue_check.on_prompt(posted)
-    assert len(emulator.calls(with_billing=True)) == calls_before  # no network on the loop
-    context = types.SimpleNamespace(prompt_id=posted["prompt_id"], node_id="3", list_index=0)
-    monkeypatch.setattr(comfy, "executing_context", lambda: context)
-    verdict = PACK.NODE_CLASS_MAPPINGS["GPTunnelSeedream3Submit"].VALIDATE_INPUTS(budget="3")
+    verdict = validate(monkeypatch, posted, "3")
     assert "₽1.2" in verdict and "balance of ₽1" in verdict
     answer = estimate({"3": posted["prompt"]["3"]})
     assert "balance" in answer["over"]["gptunnel"]
+
+
+def test_a_stale_balance_refuses_nothing_at_queue_time_and_is_read_again(emulator, monkeypatch):
+    queue_check = submodule("nodes.queue_check")
+    emulator.ledger.gptunnel.balance = 1.0
+    set_money(prices={"gptunnel": {"seedream-3": {"per_image": 0.4}}})
+    money()  # ₽1 read...
+    emulator.ledger.gptunnel.balance = 1000.0  # ...then topped up, and the reading ages
+    for reading in list(balance._readings.values()):
+        object.__setattr__(reading, "checked_at", reading.checked_at - balance.STALE_AFTER - 1)
+    asked = len(emulator.calls("gptunnel", "/v1/balance", with_billing=True))
+    posted = {"prompt": {"3": SEEDREAM3}}
+    queue_check.on_prompt(posted)
+    assert validate(monkeypatch, posted, "3") is True
+    deadline = time.monotonic() + 10  # read again in the background, off the event loop
+    while time.monotonic() < deadline and not any(
+            r.amount == 1000.0 for r in balance._readings.values()):
+        time.sleep(0.05)
+    assert len(emulator.calls("gptunnel", "/v1/balance", with_billing=True)) == asked + 1
+    queue_check.on_prompt(posted)
+    assert validate(monkeypatch, posted, "3") is True
+
+
+def test_a_price_list_not_fetched_yet_refuses_nothing_at_queue_time(emulator, monkeypatch):
+    """Under a budget, a model with no known price is refused; but where the gateway's list is
+    only not fetched yet, the queue check leaves it to the check before the create (which
+    waits for the list), and starts the fetch in the background."""
+    queue_check = submodule("nodes.queue_check")
+    set_money(budgets={"opencomputing": {"day": 4}})
+    emulator.reply_delay = 0.2  # the list takes a while: the handler must not wait for it
+    posted = {"prompt": {"1": T2V}}
+    started = time.monotonic()
+    queue_check.on_prompt(posted)
+    assert time.monotonic() - started < 1.0
+    assert validate(monkeypatch, posted, "1") is True
+    cache = Path(os.environ["MODEL_GATEWAY_DATA_DIR"]) / "prices" / "opencomputing.json"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and not cache.exists():
+        time.sleep(0.1)
+    emulator.reply_delay = 0.0
+    queue_check.on_prompt(posted)  # now known: ¥5 does not fit ¥4
+    assert "day budget of ¥4" in validate(monkeypatch, posted, "1")
 
 
 def test_out_of_money_at_the_gateway_is_sent_once_and_costs_nothing(emulator):
@@ -156,6 +207,45 @@ def test_opencomputing_prices_are_fetched_once_and_cached_in_the_data_directory(
     other = dict(T2V, inputs={**T2V["inputs"], "resolution": "720p", "duration": 10})
     assert estimate({"1": other})["nodes"]["1"]["amount"] == 5.0  # 10 s × ¥0.5
     assert len(emulator.calls("opencomputing", "/pricing", with_billing=True)) == len(fetched)
+
+
+def test_a_price_list_read_in_part_is_kept_in_part_and_fetched_again_soon(emulator):
+    estimate({"1": T2V})  # the whole list, cached
+    cache = Path(os.environ["MODEL_GATEWAY_DATA_DIR"]) / "prices" / "opencomputing.json"
+    data = json.loads(cache.read_text())
+    data["fetched_at"] -= published_prices.MAX_AGE  # a day later
+    cache.write_text(json.dumps(data))
+    emulator.fault("opencomputing", "pricing", "500", times=3)
+    node = estimate({"1": T2V})["nodes"]["1"]
+    assert node["amount"] == 5.0  # a model whose read failed keeps its earlier rules
+    data = json.loads(cache.read_text())
+    assert data["complete"] is False and len(data["prices"]) == len(published_prices.priced_models())
+    data["fetched_at"] -= published_prices.RETRY_AFTER  # not a day: ten minutes
+    cache.write_text(json.dumps(data))
+    asked = len(emulator.calls("opencomputing", "pricing", with_billing=True))
+    estimate({"1": T2V})
+    assert len(emulator.calls("opencomputing", "pricing", with_billing=True)) > asked
+    assert json.loads(cache.read_text())["complete"] is True
+
+
+def test_the_price_cache_belongs_to_one_base_url(emulator, monkeypatch):
+    """The sandbox's made-up list must not price the real gateway's runs."""
+    estimate({"1": T2V})
+    asked = len(emulator.calls("opencomputing", "pricing", with_billing=True))
+    monkeypatch.setenv("OPENCOMPUTING_BASE_URL", emulator.base_url("opencomputing") + "/")
+    estimate({"1": T2V})
+    assert len(emulator.calls("opencomputing", "pricing", with_billing=True)) == 2 * asked
+
+
+def test_a_hand_edited_price_cache_is_read_safely(emulator):
+    estimate({"1": T2V})
+    cache = Path(os.environ["MODEL_GATEWAY_DATA_DIR"]) / "prices" / "opencomputing.json"
+    data = json.loads(cache.read_text())
+    data["prices"]["t2v/doubao-seedance-2-0-260128"] = [{"unit": "per_second"}, "x",
+                                                        {"unit": "per_second", "amount": 2,
+                                                         "filters": {}}]
+    cache.write_text(json.dumps(data))
+    assert estimate({"1": T2V})["nodes"]["1"]["amount"] == 10.0
 
 
 def test_the_users_price_wins_over_the_published_one(emulator):
