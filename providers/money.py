@@ -282,6 +282,8 @@ def cost_of(gateway: str, prices: dict, usage: Usage) -> tuple[float | None, str
                 continue
             return None, f"no {unit} price"
         amount += quantity * prices[unit]
+        if quantity == 1 and name == "images":
+            name = "image"
         parts.append(f"{quantity:g} {name} × {fmt(prices[unit])}")
     if "per_run" in prices:
         amount += usage.runs * prices["per_run"]
