@@ -25,20 +25,27 @@ _verdicts: dict[str, tuple[float, dict]] = {}
 _lock = threading.Lock()
 
 
-def verdicts(prompt: dict, tables, spent_now: dict) -> dict:
+def paid_runs(prompt: dict) -> dict:
+    """{node id: (gateway, names, Usage)} of the prompt's paid nodes."""
+    runs = {}
+    for node_id, node in prompt.items():
+        if isinstance(node, dict):
+            run = run_of(node.get("class_type"), node.get("inputs") or {})
+            if run is not None:
+                runs[str(node_id)] = run
+    return runs
+
+
+def verdicts(runs: dict, tables, spent_now: dict) -> dict:
     """{node id: why its run is refused} for the paid nodes whose own estimate would take their
-    gateway past a budget, or that have no known price under one."""
+    gateway past a budget or its balance, or that have no known price under a budget."""
     from ..providers import budget
 
     refused = {}
-    for node_id, node in prompt.items():
-        if not isinstance(node, dict):
-            continue
-        run = run_of(node.get("class_type"), node.get("inputs") or {})
-        if run is not None:
-            error = budget.queue_refusal(tables, *run, spent_now)
-            if error is not None:
-                refused[str(node_id)] = f"{error.message}. {error.hint}"
+    for node_id, run in runs.items():
+        error = budget.queue_refusal(tables, *run, spent_now)
+        if error is not None:
+            refused[node_id] = f"{error.message}. {error.hint}"
     return refused
 
 
@@ -47,14 +54,14 @@ def on_prompt(json_data):
     validation. Never stops a prompt itself; a fault here leaves the check to the send."""
     try:
         prompt = json_data.get("prompt") if isinstance(json_data, dict) else None
-        if isinstance(prompt, dict) and any(run_of(n.get("class_type"), n.get("inputs") or {})
-                                            for n in prompt.values() if isinstance(n, dict)):
+        runs = paid_runs(prompt) if isinstance(prompt, dict) else {}
+        if runs:
             from ..providers import budget
             journal = comfy.journal()
             # ComfyUI calls this on its event loop: cached prices and balances only
             tables = budget.tables(comfy.data_directory(), journal, comfy.key_store(),
                                    asking=budget.CACHED)
-            found = verdicts(prompt, tables, budget.spent(journal))
+            found = verdicts(runs, tables, budget.spent(journal))
             prompt_id = json_data.setdefault("prompt_id", str(uuid.uuid4()))
             keep(str(prompt_id), found)
     except Exception as error:  # noqa: BLE001 — the create's own reservation still holds
