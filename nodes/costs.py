@@ -100,6 +100,18 @@ def run_of(class_type: str, inputs: dict):
     return reader(inputs)
 
 
+def paid_runs(nodes: dict) -> dict:
+    """{node id: (gateway, names, Usage)} of the paid nodes of a prompt or workflow (API
+    format: {id: {"class_type", "inputs"}})."""
+    runs = {}
+    for node_id, node in nodes.items():
+        if isinstance(node, dict):
+            run = run_of(node.get("class_type"), node.get("inputs") or {})
+            if run is not None:
+                runs[str(node_id)] = run
+    return runs
+
+
 _running = contextvars.ContextVar("model_gateway_paid_run", default=None)
 
 # The hidden input a paid node's queue-time budget check names (nodes/queue_check.py): ComfyUI

@@ -18,22 +18,11 @@ import time
 import uuid
 
 from . import comfy
-from .costs import run_of
+from .costs import paid_runs
 
 KEPT = 120.0  # seconds a prompt's verdicts wait for its validation
 _verdicts: dict[str, tuple[float, dict]] = {}
 _lock = threading.Lock()
-
-
-def paid_runs(prompt: dict) -> dict:
-    """{node id: (gateway, names, Usage)} of the prompt's paid nodes."""
-    runs = {}
-    for node_id, node in prompt.items():
-        if isinstance(node, dict):
-            run = run_of(node.get("class_type"), node.get("inputs") or {})
-            if run is not None:
-                runs[str(node_id)] = run
-    return runs
 
 
 def verdicts(runs: dict, tables, spent_now: dict) -> dict:

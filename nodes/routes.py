@@ -298,20 +298,14 @@ def register_money(routes, refused, in_thread, journal_route, journal, key_store
     @routes.post(PREFIX + "/estimate")
     @journal_route
     async def estimate(request):
-        from .costs import run_of
+        from .costs import paid_runs
         try:
             body = await request.json()
             nodes = body.get("nodes") if isinstance(body, dict) else None
             if not isinstance(nodes, dict):
                 raise ValueError('send {"nodes": {"<node id>": {"class_type": ..., "inputs": '
                                  '{...}}}}')
-            runs = {}
-            for node_id, node in nodes.items():
-                if isinstance(node, dict):
-                    run = run_of(node.get("class_type"), node.get("inputs") or {})
-                    if run is not None:
-                        runs[str(node_id)] = run
-            answer = await in_thread(workflow_estimate, await journal(), runs)
+            answer = await in_thread(workflow_estimate, await journal(), paid_runs(nodes))
         except ValueError as error:
             return refused(str(error), status=400)
         return web.json_response(answer)
