@@ -175,6 +175,7 @@ _failed_at: dict[tuple, float] = {}
 _fetching: dict[tuple, threading.Event] = {}  # set when that fetch has ended
 _lock = threading.Lock()
 
+
 def rules(store: KeyStore, directory: Path, gateway: str, *, patience: float = 60.0
           ) -> dict | None:
     """{price key: rules} of what `gateway` publishes, for money.Prices: the cache, fetched
@@ -216,7 +217,7 @@ def _refresh(store, directory: Path, access, where: tuple, cached, done: threadi
             _failed_at[where] = time.time()
         log.warning("OpenComputing's price list could not be fetched (%s); %s",
                     error.message, "using the cached one" if cached else "none known")
-    except OSError as error:  # a read-only data folder: fetched again next time
+    except OSError as error:  # a data folder it cannot write: tried again in RETRY_AFTER
         with _lock:
             _failed_at[where] = time.time()
         log.warning("could not cache OpenComputing's prices: %s", type(error).__name__)
