@@ -39,6 +39,7 @@ every check passed."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import random
@@ -472,6 +473,18 @@ class Check:
         self.skipped.append((name, why))
         print(f"  SKIP {name} — skipped: {why}", flush=True)
 
+    def report(self) -> int:
+        """Print the tally and every failure; the exit status (1 if any failed, or none ran)."""
+        failed = [r for r in self.results if not r[1]]
+        print(f"\n{len(self.results) - len(failed)} of {len(self.results)} checks passed"
+              + (f", {len(self.skipped)} skipped" if self.skipped else "")
+              + f", screenshots in {self.out}")
+        for name, why in self.skipped:
+            print(f"SKIPPED {name}: {why}")
+        for name, _, detail in failed:
+            print(f"FAILED {name}: {detail}")
+        return 1 if failed or not self.results else 0
+
 
 class Session:
     """One ComfyUI + page for one frontend and renderer."""
@@ -715,7 +728,7 @@ class Session:
                 and "0.3 k output tokens" in llm["title"], llm)
         node = self.js("__mg.nodeId('OpenComputingLLM')")
         self.js(f"__mg.pick({node}, 'max_tokens', 600)")
-        more = self.js(f"__mg.waitPrice('OpenComputingLLM', null, 10000, '0.6 k output tokens')")
+        more = self.js("__mg.waitPrice('OpenComputingLLM', null, 10000, '0.6 k output tokens')")
         self.ok("the badge follows the max_tokens widget (600: more)", llm and more and more["shown"]
                 and more["text"] != llm["text"] and more["text"].startswith("≤ ¥"), (llm, more))
         self.js(f"__mg.pick({node}, 'max_tokens', 300)")
@@ -977,8 +990,6 @@ def newest_frontend(comfyui: Path) -> Path | None:
 
 
 def run(args) -> int:
-    import cdp
-
     comfyui = Path(args.comfyui).resolve()
     out = Path(args.out).resolve()
     out.mkdir(parents=True, exist_ok=True)
@@ -995,19 +1006,8 @@ def run(args) -> int:
         for which, root in frontends:
             for nodes2 in args.nodes2.split(","):
                 name = f"{which if which in ('bundled', 'new') else 'custom'}-nodes2-{nodes2}"
-                comfy = ComfyUI(comfyui, args.port, root, work, name)
-                browser = None
-                try:
-                    comfy.start()
-                    comfy.setting("Comfy.TutorialCompleted", True)
-                    comfy.setting("Comfy.VueNodes.Enabled", nodes2 == "on")
-                    comfy.setting("Comfy.Locale", "en")
-                    browser = cdp.Chromium(args.chromium, args.devtools_port).start()
-                    session = Session(comfy, browser.page(), check, name)
-                    session.open()
-                    version = session.js("window.__COMFYUI_FRONTEND_VERSION__ ?? '?'")
-                    session.label = f"fe{version}-nodes2-{nodes2}"
-                    print(f"== frontend {version}, Nodes 2.0 {nodes2}", flush=True)
+                with page_session(args, comfyui, root, work, check, name, nodes2) as session:
+                    comfy = session.comfy
                     chosen = set(args.steps.split(","))
                     steps = [session.help_pages, session.workflows_load_faithfully,
                              session.disallowed_values_are_kept_marked_and_refused,
@@ -1034,21 +1034,39 @@ def run(args) -> int:
                             session.js("__mg.closeDialogs()")
                             _guarded(session, _finished_run, session)
                     comfy.setting("Comfy.Locale", "en")
-                finally:
-                    if browser:
-                        browser.stop()
-                    comfy.stop()
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
-    failed = [r for r in check.results if not r[1]]
-    print(f"\n{len(check.results) - len(failed)} of {len(check.results)} checks passed"
-          + (f", {len(check.skipped)} skipped" if check.skipped else "") + f", screenshots in {out}")
-    for name, why in check.skipped:
-        print(f"SKIPPED {name}: {why}")
-    for name, _, detail in failed:
-        print(f"FAILED {name}: {detail}")
-    return 1 if failed or not check.results else 0
+    return check.report()
+
+
+@contextlib.contextmanager
+def page_session(args, comfyui: Path, root: Path | None, work: Path, check: Check, name: str,
+                 nodes2: str, settings: dict | None = None, window=(1600, 1000)):
+    """One configuration: ComfyUI started with this frontend (`root`, None for the bundled one)
+    and Nodes 2.0 `nodes2` ("on"/"off") plus `settings`, Chromium on its page, the Session
+    labelled with the frontend's version; both stopped when the block ends."""
+    import cdp
+
+    comfy = ComfyUI(comfyui, args.port, root, work, name)
+    browser = None
+    try:
+        comfy.start()
+        for key, value in {"Comfy.TutorialCompleted": True,
+                           "Comfy.VueNodes.Enabled": nodes2 == "on", "Comfy.Locale": "en",
+                           **(settings or {})}.items():
+            comfy.setting(key, value)
+        browser = cdp.Chromium(args.chromium, args.devtools_port, window).start()
+        session = Session(comfy, browser.page(), check, name)
+        session.open()
+        version = session.js("window.__COMFYUI_FRONTEND_VERSION__ ?? '?'")
+        session.label = f"fe{version}-nodes2-{nodes2}"
+        print(f"== frontend {version}, Nodes 2.0 {nodes2}", flush=True)
+        yield session
+    finally:
+        if browser:
+            browser.stop()
+        comfy.stop()
 
 
 def _guarded(session: Session, step, *args):

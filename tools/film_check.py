@@ -22,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import browser_check  # noqa: E402
-from browser_check import Check, ComfyUI, Session, newest_frontend  # noqa: E402
+from browser_check import Check, Session, newest_frontend, page_session  # noqa: E402
 
 TEMPLATE = "storyboard_to_film"
 THUMBNAIL = (800, 1024)   # the examples' template thumbnails: 800 wide, about as tall
@@ -148,8 +148,6 @@ def film_run(session: Session, shots_expected: int, thumbnail_to: Path | None = 
 
 
 def run(args) -> int:
-    import cdp
-
     comfyui = Path(args.comfyui).resolve()
     out = Path(args.out).resolve()
     out.mkdir(parents=True, exist_ok=True)
@@ -167,39 +165,19 @@ def run(args) -> int:
             root = None if which == "bundled" else newest_frontend(comfyui)
             for nodes2 in args.nodes2.split(","):
                 name = f"{which}-nodes2-{nodes2}"
-                comfy = ComfyUI(comfyui, args.port, root, work, name)
-                browser = None
-                try:
-                    comfy.start()
-                    comfy.setting("Comfy.TutorialCompleted", True)
-                    comfy.setting("Comfy.VueNodes.Enabled", nodes2 == "on")
-                    comfy.setting("Comfy.Locale", "en")
-                    thumbnail_to = None
-                    if args.thumbnail and not made_thumbnail:
-                        thumbnail_to = made_thumbnail = Path(args.thumbnail).resolve()
-                        comfy.setting("Comfy.Graph.CanvasInfo", False)
-                    size = WINDOW_FOR_THUMBNAIL if thumbnail_to else (1600, 1000)
-                    browser = cdp.Chromium(args.chromium, args.devtools_port, size).start()
-                    session = Session(comfy, browser.page(), check, name)
-                    session.open()
-                    version = session.js("window.__COMFYUI_FRONTEND_VERSION__ ?? '?'")
-                    session.label = f"fe{version}-nodes2-{nodes2}"
-                    print(f"== frontend {version}, Nodes 2.0 {nodes2}", flush=True)
+                thumbnail_to = None
+                if args.thumbnail and not made_thumbnail:
+                    thumbnail_to = made_thumbnail = Path(args.thumbnail).resolve()
+                with page_session(args, comfyui, root, work, check, name, nodes2,
+                                  {"Comfy.Graph.CanvasInfo": False} if thumbnail_to else None,
+                                  WINDOW_FOR_THUMBNAIL if thumbnail_to else (1600, 1000)
+                                  ) as session:
                     browser_check._guarded(session, film_run, session,
                                            shots["widgets_values"][0], thumbnail_to)
-                finally:
-                    if browser:
-                        browser.stop()
-                    comfy.stop()
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
-    failed = [r for r in check.results if not r[1]]
-    print(f"\n{len(check.results) - len(failed)} of {len(check.results)} checks passed, "
-          f"screenshots in {out}")
-    for name, _, detail in failed:
-        print(f"FAILED {name}: {detail}")
-    return 1 if failed or not check.results else 0
+    return check.report()
 
 
 def main() -> int:
