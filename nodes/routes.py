@@ -290,7 +290,8 @@ def register_money(routes, refused, in_thread, journal_route, journal, key_store
     def workflow_estimate(journal_now, runs):
         from ..providers import budget, money
         tables = budget.tables(comfy.data_directory(), journal_now, key_store())
-        readings = {gateway: tables.balance_of(gateway) for gateway, _, _ in runs.values()}
+        gateways = {gateway for gateway, _, _ in runs.values()}
+        readings = {gateway: tables.balance_of(gateway) for gateway in gateways}
         return money.workflow_estimate(tables.prices, runs, tables.budgets,
                                        budget.spent(journal_now),
                                        {g: b for g, b in readings.items() if b is not None})

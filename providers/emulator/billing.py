@@ -69,7 +69,7 @@ def balance(emulator, request: Recorded) -> Reply:
     return Reply(json={"balance": account.balance, "creditLimit": account.credit_limit})
 
 
-def price_items(emulator, model: str, catelogid: str) -> list[dict] | None:
+def price_items(model: str, catelogid: str) -> list[dict] | None:
     """OpenComputing's price items for a model it lists under `catelogid`, or None."""
     from .. import catalog
     from ..catalog import OPERATION_CATALOGS
@@ -90,7 +90,7 @@ def price_items(emulator, model: str, catelogid: str) -> list[dict] | None:
 def pricing(emulator, request: Recorded) -> Reply:
     model = (request.query.get("model") or [""])[0]
     catelogid = (request.query.get("catelogid") or [""])[0]
-    items = price_items(emulator, model, catelogid)
+    items = price_items(model, catelogid)
     if items is None:
         return Reply(400, json={"status": "error",
                                 "data": {"message": f"model {model} not exist in {catelogid}"}})
